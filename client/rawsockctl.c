@@ -1,0 +1,181 @@
+/*
+ * rawsockctl: the command-line client.  One table entry per subcommand,
+ * each building one request; responses are printed as JSON.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "rawsock.h"
+
+struct subcmd {
+	const char	*name;
+	const char	*usage;
+	int		 minargs, maxargs;
+	/* Build the request object from the arguments. */
+	json_t		*(*build)(int argc, char **argv);
+};
+
+static json_t *
+build_op(const char *op)
+{
+	return json_pack("{s:s}", "op", op);
+}
+
+static json_t *
+build_hello(int argc, char **argv)
+{
+	return build_op("hello");
+}
+
+static json_t *
+build_ping(int argc, char **argv)
+{
+	return build_op("ping");
+}
+
+static json_t *
+build_stats(int argc, char **argv)
+{
+	return build_op("stats");
+}
+
+static json_t *
+build_constants(int argc, char **argv)
+{
+	json_t *req = build_op("constants");
+
+	if (argc > 0)
+		json_object_set_new(req, "group", json_string(argv[0]));
+	return req;
+}
+
+static json_t *
+build_call(int argc, char **argv)
+{
+	json_error_t err;
+	json_t *req;
+
+	if ((req = json_loads(argv[0], 0, &err)) == NULL ||
+	    !json_is_object(req)) {
+		fprintf(stderr, "rawsockctl: call: not a JSON object: %s\n",
+		    err.text);
+		json_decref(req);
+		return NULL;
+	}
+	json_object_del(req, "id");
+	return req;
+}
+
+static const struct subcmd subcmds[] = {
+	{ "status", "status", 0, 0, build_hello },
+	{ "ping", "ping", 0, 0, build_ping },
+	{ "stats", "stats", 0, 0, build_stats },
+	{ "constants", "constants [GROUP]", 0, 1, build_constants },
+	{ "call", "call JSON-REQUEST", 1, 1, build_call },
+};
+
+static void
+usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: rawsockctl [-s SOCKET] COMMAND [ARGS]\n"
+	    "commands:\n");
+	for (i = 0; i < sizeof subcmds / sizeof subcmds[0]; i++)
+		fprintf(f, "  %s\n", subcmds[i].usage);
+}
+
+/* Print the response; the exit code says whether it was ok. */
+static int
+print_response(const char *text)
+{
+	json_t *resp = json_loads(text, 0, NULL);
+	json_t *err;
+	int ok;
+
+	if (resp == NULL) {
+		fprintf(stderr, "rawsockctl: malformed response\n");
+		return 1;
+	}
+	ok = json_is_true(json_object_get(resp, "ok"));
+	json_object_del(resp, "id");
+	if (ok) {
+		json_object_del(resp, "ok");
+		json_dumpf(resp, stdout, JSON_INDENT(2));
+		putchar('\n');
+	} else {
+		err = json_object_get(resp, "error");
+		fprintf(stderr, "rawsockctl: %s: %s\n",
+		    json_string_value(json_object_get(err, "code")),
+		    json_string_value(json_object_get(err, "message")));
+	}
+	json_decref(resp);
+	return ok ? 0 : 1;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct subcmd *cmd = NULL;
+	const char *path = NULL;
+	struct rs_conn *c;
+	char *text, *resp;
+	json_t *req;
+	size_t i;
+	int ch, r;
+
+	while ((ch = getopt_long(argc, argv, "+s:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			path = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	for (i = 0; argc > 0 && i < sizeof subcmds / sizeof subcmds[0]; i++) {
+		if (strcmp(subcmds[i].name, argv[0]) == 0)
+			cmd = &subcmds[i];
+	}
+	if (cmd == NULL || argc - 1 < cmd->minargs || argc - 1 > cmd->maxargs) {
+		usage(stderr);
+		return 2;
+	}
+	if ((req = cmd->build(argc - 1, argv + 1)) == NULL)
+		return 2;
+	text = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	if ((c = rs_connect(path)) == NULL) {
+		fprintf(stderr, "rawsockctl: connect: %s\n", strerror(errno));
+		free(text);
+		return 1;
+	}
+	resp = rs_call_json(c, text, NULL, NULL);
+	free(text);
+	if (resp == NULL) {
+		fprintf(stderr, "rawsockctl: %s\n", strerror(errno));
+		rs_close(c);
+		return 1;
+	}
+	r = print_response(resp);
+	free(resp);
+	rs_close(c);
+	return r;
+}

@@ -1,0 +1,327 @@
+/*
+ * Connections.  Requests are read one datagram at a time and answered in
+ * order; responses go out on the same socket, with SCM_RIGHTS when they
+ * pass fds.  A client that does not read its responses stops being read
+ * (its output queue is bounded), a client that sends fds gets them closed,
+ * and a connection is only ever freed outside its own callbacks.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "conn.h"
+#include "dispatch.h"
+#include "envelope.h"
+#include "log.h"
+
+#define CONN_OUTQ_PAUSE		(RS_MAX_RESPONSE + 64 * 1024)
+#define CONN_SNDBUF		(2 * RS_MAX_RESPONSE + 64 * 1024)
+#define CONN_READ_BATCH		16
+#define CONN_MAX_PER_UID	256
+#define CONN_MAX		4096
+
+static void conn_read_cb(evutil_socket_t, short, void *);
+static void conn_write_cb(evutil_socket_t, short, void *);
+
+static unsigned
+conns_of_uid(struct daemon *d, uid_t uid)
+{
+	struct conn *c;
+	unsigned n = 0;
+
+	TAILQ_FOREACH(c, &d->conns, entry) {
+		if (!c->dead && c->peer.uid == uid)
+			n++;
+	}
+	return n;
+}
+
+void
+conn_new(struct daemon *d, int fd)
+{
+	struct conn *c;
+	int size = CONN_SNDBUF, r;
+
+	if ((c = calloc(1, sizeof *c)) == NULL) {
+		close(fd);
+		return;
+	}
+	c->d = d;
+	c->fd = fd;
+	c->id = ++d->next_conn_id;
+	TAILQ_INIT(&c->outq);
+	if ((r = peer_from_socket(fd, &c->peer)) < 0) {
+		log_warn("conn %llu: no peer credentials (%s): refused",
+		    (unsigned long long)c->id, strerror(-r));
+		close(fd);
+		free(c);
+		return;
+	}
+	if (d->nconns >= CONN_MAX || (c->peer.uid != 0 &&
+	    conns_of_uid(d, c->peer.uid) >= CONN_MAX_PER_UID)) {
+		log_warn("conn %llu: uid %u pid %d: too many connections",
+		    (unsigned long long)c->id, (unsigned)c->peer.uid,
+		    (int)c->peer.pid);
+		peer_clear(&c->peer);
+		close(fd);
+		free(c);
+		return;
+	}
+	/* Room for a 1 MiB response; root may exceed wmem_max. */
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) ==
+	    -1)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+	c->ev_read = event_new(d->base, fd, EV_READ | EV_PERSIST, conn_read_cb,
+	    c);
+	c->ev_write = event_new(d->base, fd, EV_WRITE | EV_PERSIST,
+	    conn_write_cb, c);
+	if (c->ev_read == NULL || c->ev_write == NULL) {
+		event_free(c->ev_read);
+		event_free(c->ev_write);
+		peer_clear(&c->peer);
+		close(fd);
+		free(c);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&d->conns, c, entry);
+	d->nconns++;
+	d->clients_total++;
+	event_add(c->ev_read, NULL);
+	log_debug("conn %llu: uid %u gid %u pid %d connected",
+	    (unsigned long long)c->id, (unsigned)c->peer.uid,
+	    (unsigned)c->peer.gid, (int)c->peer.pid);
+}
+
+static void
+outmsg_free(struct outmsg *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nfds; i++)
+		close(m->fds[i]);
+	free(m->buf);
+	free(m);
+}
+
+static void
+conn_free_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	struct outmsg *m;
+
+	while ((m = TAILQ_FIRST(&c->outq)) != NULL) {
+		TAILQ_REMOVE(&c->outq, m, entry);
+		outmsg_free(m);
+	}
+	peer_clear(&c->peer);
+	free(c);
+}
+
+void
+conn_close(struct conn *c, const char *why)
+{
+	struct daemon *d = c->d;
+
+	if (c->dead)
+		return;
+	c->dead = true;
+	log_debug("conn %llu: uid %u pid %d closed: %s",
+	    (unsigned long long)c->id, (unsigned)c->peer.uid,
+	    (int)c->peer.pid, why);
+	event_free(c->ev_read);
+	event_free(c->ev_write);
+	c->ev_read = c->ev_write = NULL;
+	close(c->fd);
+	c->fd = -1;
+	TAILQ_REMOVE(&d->conns, c, entry);
+	d->nconns--;
+	/* Callers may still hold c: free it on the next loop turn. */
+	if (event_base_once(d->base, -1, EV_TIMEOUT, conn_free_cb, c,
+	    NULL) == -1)
+		log_err("conn %llu: cannot schedule free",
+		    (unsigned long long)c->id);
+}
+
+void
+conn_close_all(struct daemon *d)
+{
+	struct conn *c;
+
+	while ((c = TAILQ_FIRST(&d->conns)) != NULL)
+		conn_close(c, "daemon exiting");
+}
+
+/* Try to send one message now; 1 sent, 0 would block, -1 broken. */
+static int
+outmsg_try(struct conn *c, struct outmsg *m)
+{
+	union {
+		char		buf[CMSG_SPACE(sizeof(int) * CONN_MAX_PASS_FDS)];
+		struct cmsghdr	align;
+	} u;
+	struct iovec iov = { .iov_base = m->buf, .iov_len = m->len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+
+	if (m->nfds > 0) {
+		memset(&u, 0, sizeof u);
+		msg.msg_control = u.buf;
+		msg.msg_controllen = CMSG_SPACE(sizeof(int) * m->nfds);
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int) * m->nfds);
+		memcpy(CMSG_DATA(cm), m->fds, sizeof(int) * m->nfds);
+	}
+	if (sendmsg(c->fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) == -1) {
+		if (errno == EAGAIN || errno == EINTR)
+			return 0;
+		return -1;
+	}
+	return 1;
+}
+
+static void
+conn_flush(struct conn *c)
+{
+	struct outmsg *m;
+	int r;
+
+	while ((m = TAILQ_FIRST(&c->outq)) != NULL) {
+		if ((r = outmsg_try(c, m)) == 0)
+			break;
+		if (r == -1) {
+			conn_close(c, strerror(errno));
+			return;
+		}
+		TAILQ_REMOVE(&c->outq, m, entry);
+		c->out_bytes -= m->len;
+		outmsg_free(m);
+	}
+	if (TAILQ_EMPTY(&c->outq))
+		event_del(c->ev_write);
+	else
+		event_add(c->ev_write, NULL);
+	/* Resume reading once the client has drained its responses. */
+	if (c->out_bytes < CONN_OUTQ_PAUSE)
+		event_add(c->ev_read, NULL);
+	else
+		event_del(c->ev_read);
+}
+
+int
+conn_send(struct conn *c, const json_t *msg, const int *fds, size_t nfds)
+{
+	struct outmsg *m;
+	size_t i;
+
+	if (c->dead || nfds > CONN_MAX_PASS_FDS ||
+	    (m = calloc(1, sizeof *m)) == NULL) {
+		for (i = 0; i < nfds; i++)
+			close(fds[i]);
+		if (!c->dead)
+			conn_close(c, "out of memory");
+		return -1;
+	}
+	memcpy(m->fds, fds, nfds * sizeof *fds);
+	m->nfds = nfds;
+	if ((m->buf = rs_encode(msg, RS_MAX_RESPONSE, &m->len)) == NULL) {
+		outmsg_free(m);
+		conn_close(c, "response too large to encode");
+		return -1;
+	}
+	TAILQ_INSERT_TAIL(&c->outq, m, entry);
+	c->out_bytes += m->len;
+	conn_flush(c);
+	return c->dead ? -1 : 0;
+}
+
+/* Close every fd a client tried to pass us; returns how many. */
+static size_t
+close_passed_fds(struct msghdr *msg)
+{
+	struct cmsghdr *cm;
+	size_t n = 0, i, count;
+	int fd;
+
+	for (cm = CMSG_FIRSTHDR(msg); cm != NULL; cm = CMSG_NXTHDR(msg, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		count = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < count; i++) {
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof fd);
+			close(fd);
+			n++;
+		}
+	}
+	return n;
+}
+
+/* A zero-length read is either an empty datagram or the peer's close. */
+static bool
+peer_hung_up(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLRDHUP };
+
+	return poll(&pfd, 1, 0) == 1 &&
+	    (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
+/* Read and answer one datagram; false when the connection should stop. */
+static bool
+conn_read_one(struct conn *c)
+{
+	union {
+		char		buf[CMSG_SPACE(sizeof(int) * 64)];
+		struct cmsghdr	align;
+	} u;
+	struct iovec iov = { .iov_base = c->d->rxbuf,
+	    .iov_len = RS_MAX_REQUEST };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+	    .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+	size_t nfds;
+	ssize_t n;
+
+	n = recvmsg(c->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	if (n == -1) {
+		if (errno != EAGAIN && errno != EINTR)
+			conn_close(c, strerror(errno));
+		return false;
+	}
+	nfds = close_passed_fds(&msg);
+	if (n == 0 && nfds == 0) {
+		if (peer_hung_up(c->fd)) {
+			conn_close(c, "peer closed");
+			return false;
+		}
+		return true;	/* an empty datagram is ignored */
+	}
+	dispatch_datagram(c, c->d->rxbuf, (size_t)n,
+	    (msg.msg_flags & MSG_TRUNC) != 0,
+	    nfds > 0 || (msg.msg_flags & MSG_CTRUNC) != 0);
+	return !c->dead;
+}
+
+static void
+conn_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+	int i;
+
+	/* A few requests per wake-up, so one busy client cannot starve others. */
+	for (i = 0; i < CONN_READ_BATCH; i++) {
+		if (!conn_read_one(c) || c->out_bytes >= CONN_OUTQ_PAUSE)
+			break;
+	}
+}
+
+static void
+conn_write_cb(evutil_socket_t fd, short what, void *arg)
+{
+	conn_flush(arg);
+}

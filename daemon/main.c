@@ -1,0 +1,204 @@
+/*
+ * rawsockd: arguments, policy, the listening socket, signals, the loop.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "conn.h"
+#include "daemon.h"
+#include "envelope.h"
+#include "log.h"
+#include "policy.h"
+#include "server.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: rawsockd [--socket PATH] [--socket-mode MODE] "
+	    "[--policy FILE]\n"
+	    "                [--log-level err|warning|notice|info|debug]\n"
+	    "       rawsockd --check-policy FILE\n"
+	    "       rawsockd --version\n");
+}
+
+static int
+check_policy(const char *path)
+{
+	char err[512];
+	struct policy *p;
+	json_t *j;
+
+	if ((p = policy_load(path, err, sizeof err)) == NULL) {
+		fprintf(stderr, "rawsockd: invalid policy: %s\n", err);
+		return 1;
+	}
+	j = policy_to_json(p);
+	json_dumpf(j, stdout, JSON_INDENT(2));
+	putchar('\n');
+	json_decref(j);
+	policy_free(p);
+	return 0;
+}
+
+/* The policy file, or root-only when the default file is absent. */
+static struct policy *
+initial_policy(const char *path, int explicit)
+{
+	char err[512];
+	struct policy *p;
+
+	if (!explicit && access(path, F_OK) == -1 && errno == ENOENT) {
+		log_notice("%s: absent; only root is allowed", path);
+		return calloc(1, sizeof(struct policy));
+	}
+	if ((p = policy_load(path, err, sizeof err)) == NULL)
+		log_err("invalid policy: %s", err);
+	return p;
+}
+
+static void
+reload_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+	char err[512];
+	struct policy *p;
+
+	if ((p = policy_load(d->policy_path, err, sizeof err)) == NULL) {
+		log_err("reload refused, keeping the old policy: %s", err);
+		return;
+	}
+	policy_free(d->policy);
+	d->policy = p;
+	log_notice("policy reloaded from %s (%zu rules)", d->policy_path,
+	    p->nrules);
+}
+
+static void
+exit_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	log_notice("signal %d: exiting", (int)sig);
+	event_base_loopexit(d->base, NULL);
+}
+
+static void
+raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "socket-mode", required_argument, NULL, 'm' },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "check-policy", required_argument, NULL, 'c' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct daemon d = { .policy_path = RAWSOCKD_POLICY_PATH };
+	const char *socket_path = RAWSOCKD_SOCKET_PATH;
+	struct event *sigs[3];
+	int ch, level, explicit_policy = 0, r;
+	mode_t mode = 0666;
+	char *end;
+	size_t i;
+
+	while ((ch = getopt_long(argc, argv, "s:m:p:l:c:Vh", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			socket_path = optarg;
+			break;
+		case 'm':
+			mode = (mode_t)strtoul(optarg, &end, 8);
+			if (*end != '\0' || mode > 0777) {
+				fprintf(stderr, "rawsockd: bad mode %s\n",
+				    optarg);
+				return 2;
+			}
+			break;
+		case 'p':
+			d.policy_path = optarg;
+			explicit_policy = 1;
+			break;
+		case 'l':
+			if ((level = log_level_parse(optarg)) == -1) {
+				fprintf(stderr, "rawsockd: bad log level %s\n",
+				    optarg);
+				return 2;
+			}
+			log_set_level(level);
+			break;
+		case 'c':
+			return check_policy(optarg);
+		case 'V':
+			puts("rawsockd " RAWSOCKD_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+
+	signal(SIGPIPE, SIG_IGN);
+	raise_fd_limit();
+	TAILQ_INIT(&d.conns);
+	if ((d.policy = initial_policy(d.policy_path, explicit_policy)) ==
+	    NULL)
+		return 1;
+	if ((d.rxbuf = malloc(RS_MAX_REQUEST)) == NULL ||
+	    (d.base = event_base_new()) == NULL) {
+		log_err("out of memory");
+		return 1;
+	}
+	if (server_start(&d, socket_path, mode) < 0)
+		return 1;
+	sigs[0] = evsignal_new(d.base, SIGTERM, exit_cb, &d);
+	sigs[1] = evsignal_new(d.base, SIGINT, exit_cb, &d);
+	sigs[2] = evsignal_new(d.base, SIGHUP, reload_cb, &d);
+	for (i = 0; i < 3; i++)
+		event_add(sigs[i], NULL);
+	log_notice("rawsockd %s ready (%zu policy rules)", RAWSOCKD_VERSION,
+	    d.policy->nrules);
+
+	r = event_base_dispatch(d.base);
+
+	server_stop(&d);
+	conn_close_all(&d);
+	/* Run the deferred frees of the connections just closed. */
+	event_base_loop(d.base, EVLOOP_NONBLOCK);
+	for (i = 0; i < 3; i++)
+		event_free(sigs[i]);
+	event_base_free(d.base);
+	policy_free(d.policy);
+	free(d.rxbuf);
+	return r == -1 ? 1 : 0;
+}

@@ -1,0 +1,44 @@
+/*
+ * stats: counters.  A peer sees its own connection's; root also sees the
+ * daemon's.
+ */
+#include "daemon.h"
+#include "dispatch.h"
+
+static json_t *
+stats_to_json(const struct stats *s)
+{
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	    "requests", (json_int_t)s->requests,
+	    "errors", (json_int_t)s->errors,
+	    "bad_requests", (json_int_t)s->bad_requests,
+	    "fds_rejected", (json_int_t)s->fds_rejected,
+	    "frames_in", (json_int_t)s->frames_in,
+	    "bytes_in", (json_int_t)s->bytes_in,
+	    "frames_out", (json_int_t)s->frames_out,
+	    "bytes_out", (json_int_t)s->bytes_out,
+	    "drops_queue", (json_int_t)s->drops_queue,
+	    "drops_kernel", (json_int_t)s->drops_kernel);
+}
+
+static int
+stats(struct request *req, void *args)
+{
+	struct conn *c = req->conn;
+	struct daemon *d = c->d;
+	json_t *daemon;
+
+	request_set(req, "connection", stats_to_json(&c->stats));
+	if (c->peer.uid != 0)
+		return 0;
+	daemon = stats_to_json(&d->stats);
+	json_object_set_new(daemon, "clients", json_integer(d->nconns));
+	json_object_set_new(daemon, "clients_total",
+	    json_integer((json_int_t)d->clients_total));
+	json_object_set_new(daemon, "sockets_open",
+	    json_integer(d->sockets_open));
+	request_set(req, "daemon", daemon);
+	return 0;
+}
+
+const struct op_entry op_stats = { "stats", NULL, 0, stats };
