@@ -46,9 +46,20 @@ int
 rs_error_vset(struct rs_error *e, enum rs_err_kind kind, int num,
     const char *fmt, va_list ap)
 {
+	size_t n;
+
 	e->kind = kind;
 	e->num = num;
 	vsnprintf(e->message, sizeof e->message, fmt, ap);
+	/* A cut message must stay valid UTF-8: drop a split character. */
+	n = strlen(e->message);
+	if (n == sizeof e->message - 1) {
+		while (n > 0 && (e->message[n - 1] & 0xc0) == 0x80)
+			n--;
+		if (n > 0 && (e->message[n - 1] & 0x80))
+			n--;
+		e->message[n] = '\0';
+	}
 	return -1;
 }
 
