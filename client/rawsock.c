@@ -3,6 +3,7 @@
  * trip.  Responses are matched by id; events in between are skipped.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -13,16 +14,18 @@
 
 #include "envelope.h"
 #include "error.h"
+#include "internal.h"
 #include "rawsock.h"
 
 struct rs_conn {
 	int		 fd;
 	long long	 next_id;
 	char		*rxbuf;
+	char		 last_error[320];
 };
 
 struct rs_conn *
-rs_connect(const char *path)
+rs_conn_open(const char *path)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct rs_conn *c;
@@ -42,7 +45,7 @@ rs_connect(const char *path)
 	if (c->fd == -1 || (c->rxbuf = malloc(RS_MAX_RESPONSE)) == NULL ||
 	    connect(c->fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
 		saved = errno;
-		rs_close(c);
+		rs_conn_close(c);
 		errno = saved;
 		return NULL;
 	}
@@ -50,7 +53,7 @@ rs_connect(const char *path)
 }
 
 void
-rs_close(struct rs_conn *c)
+rs_conn_close(struct rs_conn *c)
 {
 	if (c == NULL)
 		return;
@@ -115,24 +118,23 @@ recv_one(struct rs_conn *c, int *fds, size_t *nfds)
 	return n;
 }
 
-char *
-rs_call_json(struct rs_conn *c, const char *request, int *fds, size_t *nfds)
+const char *
+rs_last_error(const struct rs_conn *c)
+{
+	return c->last_error;
+}
+
+json_t *
+rs_call(struct rs_conn *c, json_t *req, int *fds, size_t *nfds)
 {
 	long long id = c->next_id++;
-	json_t *req, *resp;
+	json_t *resp, *err;
 	size_t len, i, got;
 	char *text;
 	ssize_t n;
 
-	if ((req = json_loads(request, 0, NULL)) == NULL ||
-	    !json_is_object(req)) {
-		json_decref(req);
-		errno = EINVAL;
-		return NULL;
-	}
 	json_object_set_new(req, "id", json_integer(id));
 	text = json_dumps(req, JSON_COMPACT);
-	json_decref(req);
 	if (text == NULL)
 		return NULL;
 	len = strlen(text);
@@ -155,6 +157,32 @@ rs_call_json(struct rs_conn *c, const char *request, int *fds, size_t *nfds)
 	}
 	if (nfds != NULL)
 		*nfds = got;
+	c->last_error[0] = '\0';
+	if (!json_is_true(json_object_get(resp, "ok"))) {
+		err = json_object_get(resp, "error");
+		snprintf(c->last_error, sizeof c->last_error, "%s: %s",
+		    json_string_value(json_object_get(err, "code")),
+		    json_string_value(json_object_get(err, "message")));
+	}
+	return resp;
+}
+
+char *
+rs_call_json(struct rs_conn *c, const char *request, int *fds, size_t *nfds)
+{
+	json_t *req, *resp;
+	char *text;
+
+	if ((req = json_loads(request, 0, NULL)) == NULL ||
+	    !json_is_object(req)) {
+		json_decref(req);
+		errno = EINVAL;
+		return NULL;
+	}
+	resp = rs_call(c, req, fds, nfds);
+	json_decref(req);
+	if (resp == NULL)
+		return NULL;
 	text = json_dumps(resp, JSON_COMPACT);
 	json_decref(resp);
 	return text;

@@ -7,6 +7,8 @@
 #define RAWSOCK_H
 
 #include <stddef.h>
+#include <sys/socket.h>
+#include <sys/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -18,18 +20,26 @@ extern "C" {
 struct rs_conn;
 
 /**
- * rs_connect() - connect to the daemon
+ * rs_conn_open() - connect to the daemon
  * @path: control socket, or NULL for $RAWSOCKD_SOCKET or the default
  *
  * Return: a connection, or NULL with errno set.
  */
-struct rs_conn *rs_connect(const char *path);
+struct rs_conn *rs_conn_open(const char *path);
 
 /**
- * rs_close() - close a connection (NULL is accepted)
- * @c: the connection
+ * rs_conn_close() - close a connection and every handle it holds
+ * @c: the connection (NULL is accepted)
  */
-void rs_close(struct rs_conn *c);
+void rs_conn_close(struct rs_conn *c);
+
+/**
+ * rs_last_error() - the daemon's message for the last failed call
+ * @c: the connection
+ *
+ * Return: "code: message", valid until the next call on @c.
+ */
+const char *rs_last_error(const struct rs_conn *c);
 
 /**
  * rs_call_json() - send one request and wait for its response
@@ -56,6 +66,68 @@ char *rs_call_json(struct rs_conn *c, const char *request, int *fds,
  * ENOSYS for unknown_op, the errno itself for an errno name).
  */
 int rs_errno_from_code(const char *code);
+
+/*
+ * The socket API through the daemon.  Functions that make a socket come in
+ * two kinds: rs_socket() and friends return a passed fd the caller owns;
+ * rs_open() returns a managed handle, an int naming a socket the daemon
+ * keeps for this connection.  Every function returns -1 and sets errno on
+ * failure: the errno the kernel gave the daemon, or EACCES (denied),
+ * EDQUOT (quota), EINVAL (bad_request), EBADF (no_such_handle).
+ */
+
+/** rs_socket() - a socket set up by the daemon and passed to the caller.
+ * @ifname: bind a packet socket to it (SO_BINDTODEVICE for IP), or NULL.
+ * Return: the fd (close-on-exec). */
+int rs_socket(struct rs_conn *c, int domain, int type, int protocol,
+    const char *ifname);
+/** rs_open() - like rs_socket() but managed.  Return: the handle. */
+int rs_open(struct rs_conn *c, int domain, int type, int protocol,
+    const char *ifname);
+/** rs_open_json() - open with any "open" parameters as a JSON object text
+ * (e.g. "{\"filter\":\"icmp\"}"); pass=true in it gives an fd. */
+int rs_open_json(struct rs_conn *c, const char *params);
+/** rs_socketpair() - two connected AF_UNIX sockets into sv. */
+int rs_socketpair(struct rs_conn *c, int type, int sv[2]);
+/** rs_pass() - turn handle into a passed fd (the handle is gone). */
+int rs_pass(struct rs_conn *c, int handle);
+int rs_close(struct rs_conn *c, int handle);
+int rs_bind(struct rs_conn *c, int handle, const struct sockaddr *sa,
+    socklen_t len);
+int rs_connect(struct rs_conn *c, int handle, const struct sockaddr *sa,
+    socklen_t len);
+int rs_listen(struct rs_conn *c, int handle, int backlog);
+/** rs_accept() - a new handle; the peer into sa/len if not NULL. */
+int rs_accept(struct rs_conn *c, int handle, struct sockaddr *sa,
+    socklen_t *len, int timeout_ms);
+int rs_shutdown(struct rs_conn *c, int handle, int how);
+int rs_getsockname(struct rs_conn *c, int handle, struct sockaddr *sa,
+    socklen_t *len);
+int rs_getpeername(struct rs_conn *c, int handle, struct sockaddr *sa,
+    socklen_t *len);
+ssize_t rs_send(struct rs_conn *c, int handle, const void *buf, size_t len,
+    int flags);
+ssize_t rs_sendto(struct rs_conn *c, int handle, const void *buf, size_t len,
+    int flags, const struct sockaddr *sa, socklen_t salen);
+/** rs_recvfrom() - wait at most timeout_ms (0: not at all, -1: forever).
+ * Return: the datagram's real length (it may exceed len: truncated). */
+ssize_t rs_recvfrom(struct rs_conn *c, int handle, void *buf, size_t len,
+    int flags, struct sockaddr *sa, socklen_t *salen, int timeout_ms);
+ssize_t rs_recv(struct rs_conn *c, int handle, void *buf, size_t len,
+    int flags, int timeout_ms);
+/** rs_setsockopt_int() / rs_getsockopt_int() - int-typed options. */
+int rs_setsockopt_int(struct rs_conn *c, int handle, int level, int option,
+    int value);
+int rs_getsockopt_int(struct rs_conn *c, int handle, int level, int option,
+    int *value);
+/** rs_setsockopt_json() - any option, its value as JSON text
+ * ("{\"sec\":1,\"usec\":0}", "\"veth0\""). */
+int rs_setsockopt_json(struct rs_conn *c, int handle, const char *level,
+    const char *option, const char *value);
+/** rs_attach_filter() - a pcap expression; Return: instructions. */
+int rs_attach_filter(struct rs_conn *c, int handle, const char *expr,
+    int lock);
+int rs_detach_filter(struct rs_conn *c, int handle);
 
 #ifdef __cplusplus
 }

@@ -162,7 +162,7 @@ main(int argc, char **argv)
 		return 2;
 	text = json_dumps(req, JSON_COMPACT);
 	json_decref(req);
-	if ((c = rs_connect(path)) == NULL) {
+	if ((c = rs_conn_open(path)) == NULL) {
 		fprintf(stderr, "rawsockctl: connect: %s\n", strerror(errno));
 		free(text);
 		return 1;
@@ -171,11 +171,11 @@ main(int argc, char **argv)
 	free(text);
 	if (resp == NULL) {
 		fprintf(stderr, "rawsockctl: %s\n", strerror(errno));
-		rs_close(c);
+		rs_conn_close(c);
 		return 1;
 	}
 	r = print_response(resp);
 	free(resp);
-	rs_close(c);
+	rs_conn_close(c);
 	return r;
 }

@@ -14,12 +14,16 @@
 
 #include <event2/event.h>
 
+#include "closer.h"
 #include "conn.h"
 #include "dispatch.h"
 #include "envelope.h"
 #include "log.h"
 
-#define CONN_OUTQ_PAUSE		(RS_MAX_RESPONSE + 64 * 1024)
+/* Stop reading a client whose unsent responses cost this much. */
+#define CONN_OUTQ_PAUSE		(128 * 1024)
+/* What a queued message costs beyond its text: the struct and malloc. */
+#define OUTMSG_COST(m)		((m)->len + sizeof *(m) + 64)
 #define CONN_SNDBUF		(2 * RS_MAX_RESPONSE + 64 * 1024)
 #define CONN_READ_BATCH		16
 #define CONN_MAX_PER_UID	256
@@ -55,6 +59,7 @@ conn_new(struct daemon *d, int fd)
 	c->fd = fd;
 	c->id = ++d->next_conn_id;
 	TAILQ_INIT(&c->outq);
+	TAILQ_INIT(&c->handles);
 	if ((r = peer_from_socket(fd, &c->peer)) < 0) {
 		log_warn("conn %llu: no peer credentials (%s): refused",
 		    (unsigned long long)c->id, strerror(-r));
@@ -102,8 +107,10 @@ outmsg_free(struct outmsg *m)
 {
 	size_t i;
 
+	/* Sockets being passed: if the client already closed its copy, ours
+	 * is the last and closing it may block. */
 	for (i = 0; i < m->nfds; i++)
-		close(m->fds[i]);
+		closer_close(m->fds[i]);
 	free(m->buf);
 	free(m);
 }
@@ -126,6 +133,7 @@ void
 conn_close(struct conn *c, const char *why)
 {
 	struct daemon *d = c->d;
+	struct handle *h;
 
 	if (c->dead)
 		return;
@@ -133,6 +141,9 @@ conn_close(struct conn *c, const char *why)
 	log_debug("conn %llu: uid %u pid %d closed: %s",
 	    (unsigned long long)c->id, (unsigned)c->peer.uid,
 	    (int)c->peer.pid, why);
+	dispatch_cancel(c);
+	while ((h = TAILQ_FIRST(&c->handles)) != NULL)
+		handle_close(h);
 	event_free(c->ev_read);
 	event_free(c->ev_write);
 	c->ev_read = c->ev_write = NULL;
@@ -200,18 +211,32 @@ conn_flush(struct conn *c)
 			return;
 		}
 		TAILQ_REMOVE(&c->outq, m, entry);
-		c->out_bytes -= m->len;
+		c->out_bytes -= OUTMSG_COST(m);
 		outmsg_free(m);
 	}
 	if (TAILQ_EMPTY(&c->outq))
 		event_del(c->ev_write);
 	else
 		event_add(c->ev_write, NULL);
-	/* Resume reading once the client has drained its responses. */
-	if (c->out_bytes < CONN_OUTQ_PAUSE)
+	/* Resume reading once the client has drained its responses and no
+	 * request is waiting (requests are answered in order). */
+	if (c->out_bytes < CONN_OUTQ_PAUSE && c->pending == NULL)
 		event_add(c->ev_read, NULL);
 	else
 		event_del(c->ev_read);
+}
+
+void
+conn_pause(struct conn *c)
+{
+	event_del(c->ev_read);
+}
+
+void
+conn_resume(struct conn *c)
+{
+	if (!c->dead)
+		conn_flush(c);
 }
 
 int
@@ -223,7 +248,7 @@ conn_send(struct conn *c, const json_t *msg, const int *fds, size_t nfds)
 	if (c->dead || nfds > CONN_MAX_PASS_FDS ||
 	    (m = calloc(1, sizeof *m)) == NULL) {
 		for (i = 0; i < nfds; i++)
-			close(fds[i]);
+			closer_close(fds[i]);
 		if (!c->dead)
 			conn_close(c, "out of memory");
 		return -1;
@@ -236,7 +261,7 @@ conn_send(struct conn *c, const json_t *msg, const int *fds, size_t nfds)
 		return -1;
 	}
 	TAILQ_INSERT_TAIL(&c->outq, m, entry);
-	c->out_bytes += m->len;
+	c->out_bytes += OUTMSG_COST(m);
 	conn_flush(c);
 	return c->dead ? -1 : 0;
 }
@@ -315,7 +340,8 @@ conn_read_cb(evutil_socket_t fd, short what, void *arg)
 
 	/* A few requests per wake-up, so one busy client cannot starve others. */
 	for (i = 0; i < CONN_READ_BATCH; i++) {
-		if (!conn_read_one(c) || c->out_bytes >= CONN_OUTQ_PAUSE)
+		if (!conn_read_one(c) || c->out_bytes >= CONN_OUTQ_PAUSE ||
+		    c->pending != NULL)
 			break;
 	}
 }

@@ -12,9 +12,12 @@
 #include <jansson.h>
 
 #include "daemon.h"
+#include "handle.h"
 #include "peer.h"
 
 #define CONN_MAX_PASS_FDS	4
+
+struct request;
 
 struct outmsg {
 	TAILQ_ENTRY(outmsg)	 entry;
@@ -36,6 +39,10 @@ struct conn {
 	size_t			 out_bytes;
 	bool			 dead;		/* closed, freed on the next loop turn */
 	struct stats		 stats;
+	struct handle_list	 handles;
+	unsigned		 nhandles;
+	long long		 next_handle;
+	struct request		*pending;	/* a request waiting on a socket */
 };
 
 /* Take ownership of an accepted fd. */
@@ -43,6 +50,9 @@ void	 conn_new(struct daemon *d, int fd);
 /* The one close path; safe to call from the connection's own callbacks. */
 void	 conn_close(struct conn *c, const char *why);
 void	 conn_close_all(struct daemon *d);
+/* Stop reading requests (one is waiting) / start again. */
+void	 conn_pause(struct conn *c);
+void	 conn_resume(struct conn *c);
 
 /*
  * Queue one JSON message (a response or an event) with fds to pass on the

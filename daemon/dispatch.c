@@ -1,13 +1,16 @@
 /*
  * The op table and the path every request takes: datagram -> envelope ->
  * op -> typed parameters -> handler -> response.  Counters are kept here so
- * no op has to.
+ * no op has to, and so is the parking of requests that wait on a socket.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <time.h>
 
+#include <event2/event.h>
+
+#include "closer.h"
 #include "daemon.h"
 #include "dispatch.h"
 #include "envelope.h"
@@ -15,11 +18,35 @@
 #include "policy.h"
 
 static const struct op_entry *const ops[] = {
+	&op_accept,
+	&op_attach_filter,
+	&op_bind,
+	&op_close,
+	&op_connect,
 	&op_constants,
+	&op_detach_filter,
+	&op_getpeername,
+	&op_getsockname,
+	&op_getsockopt,
 	&op_hello,
+	&op_listen,
+	&op_open,
+	&op_pass,
 	&op_ping,
+	&op_recv,
+	&op_recvfrom,
+	&op_recvmsg,
+	&op_send,
+	&op_sendmsg,
+	&op_sendto,
+	&op_server_socket,
+	&op_setsockopt,
+	&op_shutdown,
+	&op_socketpair,
 	&op_stats,
 };
+
+static const struct rs_param no_params[] = { RS_PARAM_END };
 
 static const struct op_entry *
 op_find(const char *name)
@@ -34,10 +61,10 @@ op_find(const char *name)
 }
 
 static void
-count(struct conn *c, uint64_t struct_offset)
+count(struct conn *c, size_t field)
 {
-	*(uint64_t *)((char *)&c->stats + struct_offset) += 1;
-	*(uint64_t *)((char *)&c->d->stats + struct_offset) += 1;
+	*(uint64_t *)((char *)&c->stats + field) += 1;
+	*(uint64_t *)((char *)&c->d->stats + field) += 1;
 }
 
 static void
@@ -61,49 +88,101 @@ respond_error(struct conn *c, json_t *id, const struct rs_error *e,
 	json_decref(reply);
 }
 
-static void
-run_op(struct conn *c, const struct op_entry *op, struct rs_request *env)
+static const struct rs_param *
+op_params(const struct op_entry *op)
 {
-	struct request req = { .conn = c, .id = env->id };
-	static const struct rs_param none[] = { RS_PARAM_END };
-	const struct rs_param *params = op->params != NULL ? op->params : none;
-	void *args = NULL;
-	json_t *reply;
+	return op->params != NULL ? op->params : no_params;
+}
+
+static void
+request_free(struct request *req)
+{
 	size_t i;
 
-	req.rule = policy_match(c->d->policy, &c->peer);
-	if (op->args_size > 0 && (args = calloc(1, op->args_size)) == NULL) {
-		rs_error_set(&req.err, RS_E_ERRNO, ENOMEM, "out of memory");
-		goto fail;
+	for (i = 0; i < req->nfds; i++)
+		closer_close(req->fds[i]);
+	if (req->wait != NULL)
+		event_free(req->wait);
+	if (req->args != NULL)
+		rs_params_free(op_params(req->op), req->args);
+	free(req->args);
+	json_decref(req->result);
+	json_decref(req->root);
+	free(req);
+}
+
+/* Answer a request that is done (OP_OK or OP_FAIL) and free it. */
+static void
+request_finish(struct request *req, int r)
+{
+	struct conn *c = req->conn;
+	json_t *reply;
+
+	if (r == OP_FAIL) {
+		respond_error(c, req->id, &req->err, req->op->name);
+		request_free(req);
+		return;
 	}
-	if (rs_params_decode(env->root, params, args, &req.err) == -1)
-		goto fail;
-	if (op->fn(&req, args) == -1)
-		goto fail;
-	rs_params_free(params, args);
-	free(args);
-	reply = rs_reply_ok(req.id, req.result);
-	req.result = NULL;
+	reply = rs_reply_ok(req->id, req->result);
+	req->result = NULL;
 	if (reply == NULL) {
-		for (i = 0; i < req.nfds; i++)
-			close(req.fds[i]);
+		request_free(req);
 		conn_close(c, "out of memory");
 		return;
 	}
 	log_debug("conn %llu: uid %u pid %d op %s: ok",
 	    (unsigned long long)c->id, (unsigned)c->peer.uid,
-	    (int)c->peer.pid, op->name);
-	conn_send(c, reply, req.fds, req.nfds);
+	    (int)c->peer.pid, req->op->name);
+	conn_send(c, reply, req->fds, req->nfds);
+	req->nfds = 0;		/* conn_send took them */
 	json_decref(reply);
-	return;
-fail:
-	for (i = 0; i < req.nfds; i++)
-		close(req.fds[i]);
-	json_decref(req.result);
-	if (args != NULL)
-		rs_params_free(params, args);
-	free(args);
-	respond_error(c, env->id, &req.err, op->name);
+	request_free(req);
+}
+
+/* Run (or run again) the op; park, or answer. */
+static void
+request_run(struct request *req)
+{
+	struct conn *c = req->conn;
+	int r;
+
+	req->rule = policy_match(c->d->policy, &c->peer);
+	r = req->op->fn(req, req->args);
+	if (r == OP_WAIT) {
+		c->pending = req;
+		conn_pause(c);
+		return;
+	}
+	c->pending = NULL;
+	request_finish(req, r);
+	conn_resume(c);
+}
+
+static void
+run_op(struct conn *c, const struct op_entry *op, struct rs_request *env)
+{
+	struct request *req;
+
+	if ((req = calloc(1, sizeof *req)) == NULL) {
+		conn_close(c, "out of memory");
+		return;
+	}
+	req->conn = c;
+	req->op = op;
+	req->root = json_incref(env->root);
+	req->id = env->id;
+	if (op->args_size > 0 &&
+	    (req->args = calloc(1, op->args_size)) == NULL) {
+		rs_error_set(&req->err, RS_E_ERRNO, ENOMEM, "out of memory");
+		request_finish(req, OP_FAIL);
+		return;
+	}
+	if (rs_params_decode(env->root, op_params(op), req->args,
+	    &req->err) == -1) {
+		request_finish(req, OP_FAIL);
+		return;
+	}
+	request_run(req);
 }
 
 void
@@ -115,21 +194,17 @@ dispatch_datagram(struct conn *c, const char *buf, size_t len, bool truncated,
 	struct rs_error e;
 
 	count(c, offsetof(struct stats, requests));
+	if (had_fds)
+		count(c, offsetof(struct stats, fds_rejected));
 	if (truncated) {
 		rs_error_set(&e, RS_E_BAD_REQUEST, 0,
 		    "request larger than %d bytes", RS_MAX_REQUEST);
 		respond_error(c, NULL, &e, NULL);
 		return;
 	}
-	if (rs_request_parse(buf, len, &env, &e) == -1) {
-		if (had_fds)
-			count(c, offsetof(struct stats, fds_rejected));
+	if (rs_request_parse(buf, len, &env, &e) == -1)
 		respond_error(c, env.id, &e, NULL);
-		rs_request_free(&env);
-		return;
-	}
-	if (had_fds) {
-		count(c, offsetof(struct stats, fds_rejected));
+	else if (had_fds) {
 		rs_error_set(&e, RS_E_BAD_REQUEST, 0,
 		    "file descriptors are never accepted by the daemon");
 		respond_error(c, env.id, &e, env.op);
@@ -140,6 +215,61 @@ dispatch_datagram(struct conn *c, const char *buf, size_t len, bool truncated,
 	} else
 		run_op(c, op, &env);
 	rs_request_free(&env);
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+wait_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct request *req = arg;
+
+	req->timed_out = (what & EV_TIMEOUT) != 0;
+	request_run(req);
+}
+
+int
+request_wait(struct request *req, int fd, short what, long long timeout_ms)
+{
+	struct daemon *d = req->conn->d;
+	struct timeval tv, *tvp = NULL;
+	long long left;
+
+	if (req->deadline_ms == 0 && timeout_ms >= 0)
+		req->deadline_ms = now_ms() + timeout_ms;
+	if (req->deadline_ms != 0) {
+		left = req->deadline_ms - now_ms();
+		if (left <= 0) {
+			req->timed_out = true;
+			left = 0;
+		}
+		tv.tv_sec = left / 1000;
+		tv.tv_usec = (left % 1000) * 1000;
+		tvp = &tv;
+	}
+	if (req->wait != NULL)
+		event_free(req->wait);
+	req->wait = event_new(d->base, fd, what, wait_cb, req);
+	if (req->wait == NULL || event_add(req->wait, tvp) == -1)
+		return rs_error_set(&req->err, RS_E_ERRNO, ENOMEM,
+		    "cannot wait: out of memory");
+	return OP_WAIT;
+}
+
+void
+dispatch_cancel(struct conn *c)
+{
+	if (c->pending != NULL) {
+		request_free(c->pending);
+		c->pending = NULL;
+	}
 }
 
 void
@@ -156,7 +286,7 @@ request_pass_fd(struct request *req, int fd, const char *what)
 	json_t *list;
 
 	if (req->nfds >= CONN_MAX_PASS_FDS) {
-		close(fd);
+		closer_close(fd);
 		return rs_error_set(&req->err, RS_E_ERRNO, EMFILE,
 		    "too many fds in one response");
 	}

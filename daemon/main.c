@@ -13,6 +13,7 @@
 
 #include <event2/event.h>
 
+#include "closer.h"
 #include "conn.h"
 #include "daemon.h"
 #include "envelope.h"
@@ -179,6 +180,10 @@ main(int argc, char **argv)
 		log_err("out of memory");
 		return 1;
 	}
+	if (closer_start() == -1) {
+		log_err("cannot start the closer thread");
+		return 1;
+	}
 	if (server_start(&d, socket_path, mode) < 0)
 		return 1;
 	sigs[0] = evsignal_new(d.base, SIGTERM, exit_cb, &d);
@@ -195,6 +200,7 @@ main(int argc, char **argv)
 	conn_close_all(&d);
 	/* Run the deferred frees of the connections just closed. */
 	event_base_loop(d.base, EVLOOP_NONBLOCK);
+	closer_stop();
 	for (i = 0; i < 3; i++)
 		event_free(sigs[i]);
 	event_base_free(d.base);

@@ -684,6 +684,66 @@ policy_check_pass(const struct policy_rule *r, struct rs_error *e)
 {
 	if (r == NULL || !r->allow.pass)
 		return deny(r, e, "pass (managed sockets only)");
+	/* A passed packet socket can send anything on any interface. */
+	if (!r->allow.interfaces.any || !r->allow.spoof)
+		return deny(r, e, "pass: it restricts interfaces or source "
+		    "addresses, so its sockets stay managed");
+	return 0;
+}
+
+int
+policy_check_quota(const struct policy_rule *r, unsigned held,
+    struct rs_error *e)
+{
+	if (r == NULL)
+		return deny(r, e, "sockets");
+	if ((long long)held >= r->allow.max_sockets)
+		return rs_error_set(e, RS_E_QUOTA, 0,
+		    "%s allows %lld managed sockets and %u are open",
+		    r->label, r->allow.max_sockets, held);
+	return 0;
+}
+
+int
+policy_check_unbound(const struct policy_rule *r, struct rs_error *e)
+{
+	if (r == NULL || !r->allow.interfaces.any)
+		return deny(r, e, "a socket on every interface (give ifname)");
+	return 0;
+}
+
+int
+policy_check_option(const struct policy_rule *r, const char *name,
+    bool privileged, bool spoofing, struct rs_error *e)
+{
+	if (privileged && (r == NULL || r->index != -1))
+		return deny(r, e, "option %s (it needs the daemon's own "
+		    "capabilities: root only)", name);
+	if (spoofing && (r == NULL || !r->allow.spoof))
+		return deny(r, e, "option %s (spoof is off)", name);
+	return 0;
+}
+
+bool
+policy_checks_spoof(const struct policy_rule *r)
+{
+	return r == NULL || !r->allow.spoof;
+}
+
+int
+policy_filter(const struct policy_rule *r, int linktype, struct filter *out,
+    struct rs_error *e)
+{
+	struct rs_error ce;
+
+	memset(out, 0, sizeof *out);
+	if (r == NULL || r->allow.filter == NULL)
+		return 0;
+	if (linktype == -1)
+		return deny(r, e, "this socket type: its filter \"%s\" cannot "
+		    "apply to it", r->allow.filter);
+	if (filter_compile(r->allow.filter, linktype, out, &ce) == -1)
+		return deny(r, e, "this socket: %s", ce.message);
 	return 0;
 }
 

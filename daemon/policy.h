@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "error.h"
+#include "filter.h"
 #include "peer.h"
 
 /* A list of allowed things; "*" in the file sets any. */
@@ -79,5 +80,21 @@ int	 policy_check_port(const struct policy_rule *r, long port,
 	     struct rs_error *e);
 int	 policy_check_configdev(const struct policy_rule *r, const char *ifname,
 	     struct rs_error *e);
+/* max_sockets: `held` managed sockets already open for this uid. */
+int	 policy_check_quota(const struct policy_rule *r, unsigned held,
+	     struct rs_error *e);
+/* A raw or packet socket bound to no interface sees and sends on all of
+ * them: only for rules that allow every interface. */
+int	 policy_check_unbound(const struct policy_rule *r, struct rs_error *e);
+/* Setting an option: `privileged` ones (the daemon's capabilities would
+ * lend them) are root's; `spoofing` ones need spoof. */
+int	 policy_check_option(const struct policy_rule *r, const char *name,
+	     bool privileged, bool spoofing, struct rs_error *e);
+/* Whether frames this rule's client sends must be checked for spoofing. */
+bool	 policy_checks_spoof(const struct policy_rule *r);
+/* The rule's filter compiled for linktype into out (empty when the rule
+ * has none); denied when it cannot apply to this kind of socket. */
+int	 policy_filter(const struct policy_rule *r, int linktype,
+	     struct filter *out, struct rs_error *e);
 
 #endif

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "bytes.h"
 #include "const.h"
 
 #define SUN_OFF		offsetof(struct sockaddr_un, sun_path)
@@ -91,17 +92,6 @@ fail(struct rs_error *e, int err, const char *field, const char *key,
 	    key != NULL ? key : "", reason);
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Decimal digits only, no sign, at most max. */
 static int
@@ -118,24 +108,6 @@ parse_uint(const char *s, uint32_t max, uint32_t *out)
 			return -1;
 	}
 	*out = (uint32_t)v;
-	return 0;
-}
-
-/* Pairs of hex digits, separated by sep unless it is '\0'; at most max. */
-static int
-parse_hex(const char *s, char sep, uint8_t *dst, size_t max, size_t *n)
-{
-	int hi, lo;
-
-	for (*n = 0; *s != '\0'; (*n)++) {
-		if (*n > 0 && sep != '\0' && *s++ != sep)
-			return -1;
-		if (*n == max || (hi = hexval(s[0])) < 0 ||
-		    (lo = hexval(s[1])) < 0)
-			return -1;
-		dst[*n] = (uint8_t)(hi << 4 | lo);
-		s += 2;
-	}
 	return 0;
 }
 
@@ -168,8 +140,8 @@ unescape(const char *s, uint8_t *dst, size_t size, size_t *n)
 		c = (uint8_t)*s++;
 		if (c == '\\' && *s == '\\')
 			s++;
-		else if (c == '\\' && *s == 'x' && (hi = hexval(s[1])) >= 0 &&
-		    (lo = hexval(s[2])) >= 0) {
+		else if (c == '\\' && *s == 'x' && (hi = rs_hexval(s[1])) >= 0 &&
+		    (lo = rs_hexval(s[2])) >= 0) {
 			c = hi << 4 | lo;
 			s += 3;
 		} else if (c == '\\')
@@ -497,7 +469,7 @@ dec_unix(const struct dec *d, struct rs_addr *out)
 	if (!k->hex)
 		return set_unix(out, k->abstract, s, strlen(s), d->field,
 		    k->key, d->e);
-	if (parse_hex(s, '\0', name, sizeof name, &n) == -1)
+	if (rs_hex_parse(s, '\0', name, sizeof name, &n) == -1)
 		return fail(d->e, 0, d->field, k->key,
 		    "expected at most %zu bytes as hex", sizeof name);
 	return set_unix(out, k->abstract, name, n, d->field, k->key, d->e);
@@ -526,7 +498,7 @@ dec_packet(const struct dec *d, struct rs_addr *out)
 	    dec_const(d, "pkttype", RS_CG_PACKET_TYPE, UINT8_MAX,
 	    &pkttype) == -1 || dec_str(d, "addr", &mac) == -1)
 		return -1;
-	if (parse_hex(mac, ':', sll->sll_addr, SLL_SIZE, &halen) == -1)
+	if (rs_hex_parse(mac, ':', sll->sll_addr, SLL_SIZE, &halen) == -1)
 		return fail(d->e, 0, d->field, "addr",
 		    "expected at most %zu hex bytes as \"aa:bb:..\"", SLL_SIZE);
 	if (ifname != NULL) {

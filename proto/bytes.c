@@ -43,8 +43,8 @@ rs_base64_decode(const char *s, size_t len, struct rs_bytes *out)
 	return 0;
 }
 
-static int
-hexval(char c)
+int
+rs_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -68,8 +68,8 @@ rs_hex_decode(const char *s, size_t len, struct rs_bytes *out)
 	if ((out->p = malloc(len / 2 + 1)) == NULL)
 		return -1;
 	for (i = 0; i < len / 2; i++) {
-		hi = hexval(s[2 * i]);
-		lo = hexval(s[2 * i + 1]);
+		hi = rs_hexval(s[2 * i]);
+		lo = rs_hexval(s[2 * i + 1]);
 		if (hi < 0 || lo < 0) {
 			rs_bytes_free(out);
 			return -1;
@@ -77,6 +77,23 @@ rs_hex_decode(const char *s, size_t len, struct rs_bytes *out)
 		out->p[i] = (uint8_t)(hi << 4 | lo);
 	}
 	out->n = len / 2;
+	return 0;
+}
+
+int
+rs_hex_parse(const char *s, char sep, uint8_t *dst, size_t max, size_t *n)
+{
+	int hi, lo;
+
+	for (*n = 0; *s != '\0'; (*n)++) {
+		if (*n > 0 && sep != '\0' && *s++ != sep)
+			return -1;
+		if (*n == max || (hi = rs_hexval(s[0])) < 0 ||
+		    (lo = rs_hexval(s[1])) < 0)
+			return -1;
+		dst[*n] = (uint8_t)(hi << 4 | lo);
+		s += 2;
+	}
 	return 0;
 }
 

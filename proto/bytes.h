@@ -17,6 +17,12 @@ void	 rs_bytes_free(struct rs_bytes *b);
 /* Decode; -1 on malformed input (out is left empty). */
 int	 rs_base64_decode(const char *s, size_t len, struct rs_bytes *out);
 int	 rs_hex_decode(const char *s, size_t len, struct rs_bytes *out);
+/* A hex digit's value, -1 for anything else. */
+int	 rs_hexval(int c);
+/* "aa:bb:cc" (sep ':') or "aabbcc" (sep '\0'): at most max bytes into dst,
+ * their count in *n; "" is none.  -1 when malformed or too long. */
+int	 rs_hex_parse(const char *s, char sep, uint8_t *dst, size_t max,
+	     size_t *n);
 /* New JSON string holding base64 of p[0..n); NULL on allocation failure. */
 json_t	*rs_base64_json(const void *p, size_t n);
 

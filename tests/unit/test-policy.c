@@ -63,7 +63,7 @@ static const char *example =
     "  \"max_sockets\":2}},"
     " {\"match\":{\"gid\":4300},\"allow\":{\"domains\":[\"*\"],"
     "  \"types\":[\"*\"],\"protocols\":[\"*\"],\"interfaces\":[\"*\"],"
-    "  \"pass\":true,\"filter\":\"not port 22\"}}"
+    "  \"pass\":true,\"spoof\":true,\"filter\":\"not port 22\"}}"
     "]}";
 
 static void
@@ -153,6 +153,47 @@ test_decisions(void **state)
 	assert_non_null(strstr(e.message, "default deny"));
 	assert_int_equal(policy_check_interface(NULL, "lo", &e), -1);
 	assert_int_equal(policy_check_pass(NULL, &e), -1);
+	policy_free(p);
+}
+
+/* Passing, quotas, unbound sockets, options. */
+static void
+test_issue4_decisions(void **state)
+{
+	char err[256];
+	struct policy *p = load("{\"rules\":[{\"match\":{\"uid\":1},"
+	    "\"allow\":{\"interfaces\":[\"veth*\"],\"pass\":true,"
+	    "\"spoof\":true,\"max_sockets\":2}},{\"match\":{\"uid\":2},"
+	    "\"allow\":{\"interfaces\":[\"*\"],\"pass\":true}}]}", err,
+	    sizeof err);
+	struct peer p1 = peer(1, 1, NULL, 0), p2 = peer(2, 2, NULL, 0);
+	const struct policy_rule *r1, *r2;
+	struct rs_error e;
+
+	assert_non_null(p);
+	r1 = policy_match(p, &p1);
+	r2 = policy_match(p, &p2);
+	/* pass but restricted interfaces, or no spoof: managed only. */
+	assert_int_equal(policy_check_pass(r1, &e), -1);
+	assert_non_null(strstr(e.message, "stay managed"));
+	assert_int_equal(policy_check_pass(r2, &e), -1);
+	assert_int_equal(policy_check_quota(r1, 1, &e), 0);
+	assert_int_equal(policy_check_quota(r1, 2, &e), -1);
+	assert_int_equal(e.kind, RS_E_QUOTA);
+	assert_int_equal(policy_check_unbound(r1, &e), -1);
+	assert_non_null(strstr(e.message, "give ifname"));
+	assert_int_equal(policy_check_unbound(r2, &e), 0);
+	assert_int_equal(policy_check_option(r2, "SO_MARK", true, false, &e),
+	    -1);
+	assert_int_equal(policy_check_option(r2, "IP_TRANSPARENT", false, true,
+	    &e), -1);
+	assert_int_equal(policy_check_option(r1, "IP_TRANSPARENT", false, true,
+	    &e), 0);
+	assert_int_equal(policy_check_option(r2, "SO_RCVBUF", false, false,
+	    &e), 0);
+	assert_true(policy_checks_spoof(r2));
+	assert_false(policy_checks_spoof(r1));
+	assert_true(policy_checks_spoof(NULL));
 	policy_free(p);
 }
 
@@ -255,6 +296,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_match),
 		cmocka_unit_test(test_decisions),
+		cmocka_unit_test(test_issue4_decisions),
 		cmocka_unit_test(test_root),
 		cmocka_unit_test(test_load_errors),
 		cmocka_unit_test(test_names_resolve),

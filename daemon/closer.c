@@ -1,0 +1,97 @@
+/*
+ * The closer thread: a queue of fds guarded by a mutex, drained in
+ * batches.  The fds stay allocated until closed, so their numbers cannot
+ * be reused by the loop while queued.
+ */
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "closer.h"
+#include "log.h"
+
+static pthread_mutex_t	 lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t	 cond = PTHREAD_COND_INITIALIZER;
+static pthread_t	 thread;
+static bool		 running, stopping;
+static int		*queue;
+static size_t		 queued, capacity;
+
+static void *
+closer_main(void *arg)
+{
+	int *batch;
+	size_t n, i;
+
+	pthread_mutex_lock(&lock);
+	for (;;) {
+		while (queued == 0 && !stopping)
+			pthread_cond_wait(&cond, &lock);
+		if (queued == 0 && stopping)
+			break;
+		batch = queue;
+		n = queued;
+		queue = NULL;
+		queued = capacity = 0;
+		pthread_mutex_unlock(&lock);
+		for (i = 0; i < n; i++)
+			close(batch[i]);
+		free(batch);
+		pthread_mutex_lock(&lock);
+	}
+	pthread_mutex_unlock(&lock);
+	return NULL;
+}
+
+int
+closer_start(void)
+{
+	if (pthread_create(&thread, NULL, closer_main, NULL) != 0)
+		return -1;
+	running = true;
+	return 0;
+}
+
+void
+closer_stop(void)
+{
+	if (!running)
+		return;
+	pthread_mutex_lock(&lock);
+	stopping = true;
+	pthread_cond_signal(&cond);
+	pthread_mutex_unlock(&lock);
+	pthread_join(thread, NULL);
+	running = stopping = false;
+}
+
+void
+closer_close(int fd)
+{
+	size_t ncap;
+	int *nq;
+
+	if (fd < 0)
+		return;
+	if (!running) {
+		close(fd);
+		return;
+	}
+	pthread_mutex_lock(&lock);
+	if (queued == capacity) {
+		ncap = capacity == 0 ? 64 : capacity * 2;
+		if ((nq = realloc(queue, ncap * sizeof *nq)) == NULL) {
+			pthread_mutex_unlock(&lock);
+			log_warn("closer: out of memory, closing fd %d inline",
+			    fd);
+			close(fd);
+			return;
+		}
+		queue = nq;
+		capacity = ncap;
+	}
+	queue[queued++] = fd;
+	pthread_cond_signal(&cond);
+	pthread_mutex_unlock(&lock);
+}

@@ -1,0 +1,85 @@
+/*
+ * Managed sockets: allocation, look-up, close.
+ */
+#include <stdlib.h>
+
+#include "closer.h"
+#include "conn.h"
+#include "handle.h"
+
+struct handle *
+handle_new(struct conn *c, int fd, int domain, int type, int protocol)
+{
+	struct handle *h;
+
+	if ((h = calloc(1, sizeof *h)) == NULL) {
+		closer_close(fd);
+		return NULL;
+	}
+	h->conn = c;
+	h->id = ++c->next_handle;
+	h->fd = fd;
+	h->domain = domain;
+	h->type = type;
+	h->protocol = protocol;
+	TAILQ_INSERT_TAIL(&c->handles, h, entry);
+	c->nhandles++;
+	c->d->sockets_open++;
+	return h;
+}
+
+struct handle *
+handle_find(struct conn *c, long long id, struct rs_error *e)
+{
+	struct handle *h;
+
+	TAILQ_FOREACH(h, &c->handles, entry) {
+		if (h->id == id)
+			return h;
+	}
+	rs_error_set(e, RS_E_NO_SUCH_HANDLE, 0,
+	    "handle %lld is not open on this connection", id);
+	return NULL;
+}
+
+static void
+handle_unlink(struct handle *h)
+{
+	struct conn *c = h->conn;
+
+	TAILQ_REMOVE(&c->handles, h, entry);
+	c->nhandles--;
+	c->d->sockets_open--;
+	filter_free(&h->policy_filter);
+}
+
+void
+handle_close(struct handle *h)
+{
+	handle_unlink(h);
+	closer_close(h->fd);
+	free(h);
+}
+
+int
+handle_take_fd(struct handle *h)
+{
+	int fd = h->fd;
+
+	handle_unlink(h);
+	free(h);
+	return fd;
+}
+
+unsigned
+handles_of_uid(struct daemon *d, unsigned uid)
+{
+	struct conn *c;
+	unsigned n = 0;
+
+	TAILQ_FOREACH(c, &d->conns, entry) {
+		if (c->peer.uid == uid)
+			n += c->nhandles;
+	}
+	return n;
+}

@@ -1,0 +1,46 @@
+/*
+ * Managed sockets: the daemon keeps the fd, the client names it by a small
+ * integer unique within its connection.
+ */
+#ifndef HANDLE_H
+#define HANDLE_H
+
+#include <stdbool.h>
+#include <sys/queue.h>
+
+#include "daemon.h"
+#include "error.h"
+#include "filter.h"
+
+struct conn;
+
+struct handle {
+	TAILQ_ENTRY(handle)	 entry;
+	struct conn		*conn;
+	long long		 id;
+	int			 fd;		/* always non-blocking */
+	int			 domain;
+	int			 type;
+	int			 protocol;	/* host order; ETH_P_* for packet */
+	int			 ifindex;	/* bound interface, 0: none */
+	bool			 filter_locked;
+	struct filter		 policy_filter;	/* attached with the client's */
+	struct stats		 stats;
+};
+
+TAILQ_HEAD(handle_list, handle);
+
+/* Take ownership of fd as a new handle of c; NULL on allocation failure
+ * (fd is closed). */
+struct handle	*handle_new(struct conn *c, int fd, int domain, int type,
+		     int protocol);
+/* The handle named id on c, or NULL with e set to no_such_handle. */
+struct handle	*handle_find(struct conn *c, long long id, struct rs_error *e);
+/* Close (off the loop thread) and free. */
+void		 handle_close(struct handle *h);
+/* Give the fd away (for pass) and free the handle. */
+int		 handle_take_fd(struct handle *h);
+/* How many managed sockets the peer's uid holds over all connections. */
+unsigned	 handles_of_uid(struct daemon *d, unsigned uid);
+
+#endif

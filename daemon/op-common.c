@@ -1,0 +1,124 @@
+/*
+ * Helpers the op-*.c files share.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <linux/if_packet.h>
+
+#include "op.h"
+#include "policy.h"
+#include "sockopt.h"
+
+struct handle *
+op_handle(struct request *req, long long id)
+{
+	return handle_find(req->conn, id, &req->err);
+}
+
+int
+op_errno(struct request *req, const struct handle *h, const char *what,
+    int err)
+{
+	return rs_error_set(&req->err, RS_E_ERRNO, err, "%s on handle %lld: %s",
+	    what, h->id, strerror(err));
+}
+
+static int
+check_ifindex(struct request *req, int ifindex, int bound_ifindex)
+{
+	char name[IF_NAMESIZE];
+
+	if (ifindex == 0)
+		return bound_ifindex != 0 ? 0 :
+		    policy_check_unbound(req->rule, &req->err);
+	if (if_indextoname((unsigned)ifindex, name) == NULL)
+		return rs_error_set(&req->err, RS_E_ERRNO, ENODEV,
+		    "address: no interface with index %d", ifindex);
+	return policy_check_interface(req->rule, name, &req->err);
+}
+
+int
+op_check_address(struct request *req, int domain, int bound_ifindex,
+    const struct rs_addr *a, bool binding)
+{
+	const struct sockaddr_ll *sll = (const struct sockaddr_ll *)&a->ss;
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)&a->ss;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&a->ss;
+
+	switch (a->ss.ss_family) {
+	case AF_PACKET:
+		return check_ifindex(req, sll->sll_ifindex, bound_ifindex);
+	case AF_INET:
+		return binding ? policy_check_port(req->rule,
+		    ntohs(sin->sin_port), &req->err) : 0;
+	case AF_INET6:
+		return binding ? policy_check_port(req->rule,
+		    ntohs(sin6->sin6_port), &req->err) : 0;
+	}
+	return 0;
+}
+
+/* The interface a value names must be one the rule allows. */
+static int
+check_option_interface(struct request *req, const struct rs_optval *v)
+{
+	if (v->ifname[0] != '\0')
+		return policy_check_interface(req->rule, v->ifname, &req->err);
+	if (v->ifindex != 0)
+		return check_ifindex(req, v->ifindex, 0);
+	/* SO_BINDTODEVICE "": unbind, onto every interface. */
+	return policy_check_unbound(req->rule, &req->err);
+}
+
+int
+op_set_option(struct request *req, int fd, int domain, const json_t *level,
+    const json_t *option, const json_t *value)
+{
+	const struct rs_sockopt *o;
+	struct rs_optval v;
+	int lvl;
+
+	if (level == NULL || option == NULL || value == NULL)
+		return rs_error_set(&req->err, RS_E_BAD_REQUEST, 0,
+		    "%s: missing", level == NULL ? "level" :
+		    option == NULL ? "option" : "value");
+	if (rs_sockopt_level(level, &lvl, &req->err) == -1 ||
+	    (o = rs_sockopt_lookup(lvl, option, &req->err)) == NULL ||
+	    rs_sockopt_encode(o, value, &v, &req->err) == -1)
+		return -1;
+	if (policy_check_option(req->rule, o->name,
+	    (o->flags & RS_OF_PRIVILEGED) != 0, (o->flags & RS_OF_SPOOF) != 0,
+	    &req->err) == -1)
+		return -1;
+	if ((o->flags & RS_OF_INTERFACE) &&
+	    check_option_interface(req, &v) == -1)
+		return -1;
+	if (o->flags & RS_OF_UNSUPPORTED)
+		return rs_error_set(&req->err, RS_E_ERRNO, ENOPROTOOPT,
+		    "%s: not supported on Linux", o->name);
+	if (setsockopt(fd, o->level, o->option, v.u.raw, v.len) == -1)
+		return rs_error_set(&req->err, RS_E_ERRNO, errno, "%s: %s",
+		    o->name, strerror(errno));
+	return 0;
+}
+
+json_t *
+op_sockname(int fd, bool peer)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	json_t *j;
+	int r;
+
+	if (peer)
+		r = getpeername(fd, (struct sockaddr *)&ss, &len);
+	else
+		r = getsockname(fd, (struct sockaddr *)&ss, &len);
+	if (r == -1 || (j = rs_addr_to_json((struct sockaddr *)&ss,
+	    len)) == NULL)
+		return json_null();
+	return j;
+}

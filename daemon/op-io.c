@@ -1,0 +1,349 @@
+/*
+ * I/O on managed sockets: send, sendto, sendmsg, recv, recvfrom, recvmsg.
+ * Frames a client may not send (spoof: false) are refused here, and no
+ * receive ever blocks the loop: a wait parks the request.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+
+#include <event2/event.h>
+
+#include "bytes.h"
+#include "cmsg.h"
+#include "const.h"
+#include "op.h"
+#include "policy.h"
+#include "spoof.h"
+
+/* A response carries data as base64: keep it under the 1 MiB limit. */
+#define RECV_MAX	(512 * 1024)
+#define IOV_MAX_PARTS	64
+
+struct io_args {
+	long long	 handle;
+	struct rs_bytes	 data;
+	long long	 start;
+	long long	 end;
+	long		 flags;
+	struct rs_addr	 address;
+	const json_t	*iov;
+	const json_t	*control;
+	long long	 size;
+	long long	 timeout_ms;
+	long long	 control_size;
+};
+
+#define IO_HANDLE { "handle", RS_P_INT, offsetof(struct io_args, handle), \
+	RS_PF_REQUIRED, 0, 0, 0, 0 }
+#define IO_FLAGS { "flags", RS_P_FLAGS, offsetof(struct io_args, flags), 0, \
+	RS_CG_MSG, 0, 0, 0 }
+#define IO_DATA								\
+	{ "data", RS_P_BYTES, offsetof(struct io_args, data),		\
+	    RS_PF_REQUIRED, 0, 0, 0, 0 },				\
+	{ "start", RS_P_INT, offsetof(struct io_args, start), 0, 0, 0, \
+	    0, 0 },							\
+	{ "end", RS_P_INT, offsetof(struct io_args, end), 0, 0, -1, 0, 0 }
+#define IO_RECV								\
+	{ "size", RS_P_INT, offsetof(struct io_args, size), 0, 0, 65536,\
+	    0, RECV_MAX },						\
+	{ "timeout_ms", RS_P_INT, offsetof(struct io_args, timeout_ms), \
+	    0, 0, 0, -1, 86400000 }
+
+static const struct rs_param send_params[] = {
+	IO_HANDLE, IO_DATA, IO_FLAGS, RS_PARAM_END
+};
+static const struct rs_param sendto_params[] = {
+	IO_HANDLE, IO_DATA, IO_FLAGS,
+	{ "address", RS_P_ADDR, offsetof(struct io_args, address),
+	    RS_PF_REQUIRED, 0, 0, 0, 0 },
+	RS_PARAM_END
+};
+static const struct rs_param sendmsg_params[] = {
+	IO_HANDLE, IO_FLAGS,
+	{ "address", RS_P_ADDR, offsetof(struct io_args, address), 0, 0, 0,
+	    0, 0 },
+	{ "iov", RS_P_ARRAY, offsetof(struct io_args, iov), RS_PF_REQUIRED,
+	    0, 0, 0, 0 },
+	{ "control", RS_P_ARRAY, offsetof(struct io_args, control), 0, 0, 0,
+	    0, 0 },
+	RS_PARAM_END
+};
+static const struct rs_param recv_params[] = {
+	IO_HANDLE, IO_FLAGS, IO_RECV, RS_PARAM_END
+};
+static const struct rs_param recvmsg_params[] = {
+	IO_HANDLE, IO_FLAGS, IO_RECV,
+	{ "control_size", RS_P_INT, offsetof(struct io_args, control_size),
+	    0, 0, 1024, 0, 65536 },
+	RS_PARAM_END
+};
+
+/* The interface and L3 protocol a frame goes out on, for the check. */
+static int
+check_spoof(struct request *req, const struct handle *h,
+    const struct rs_addr *to, const uint8_t *p, size_t n)
+{
+	const struct sockaddr_ll *sll = (const struct sockaddr_ll *)&to->ss;
+	int ifindex = h->ifindex, hdrincl = 0;
+	uint16_t proto = (uint16_t)h->protocol;
+	socklen_t len = sizeof hdrincl;
+
+	if (!policy_checks_spoof(req->rule))
+		return 0;
+	if (to->len > 0 && to->ss.ss_family == AF_PACKET) {
+		if (sll->sll_ifindex != 0)
+			ifindex = sll->sll_ifindex;
+		if (sll->sll_protocol != 0)
+			proto = ntohs(sll->sll_protocol);
+	}
+	if (h->domain == AF_PACKET)
+		return spoof_check(ifindex, h->type == SOCK_RAW ? SPOOF_ETHER :
+		    SPOOF_L3, proto, p, n, &req->err);
+	if (h->domain == AF_INET && h->type == SOCK_RAW &&
+	    (h->protocol == IPPROTO_RAW || (getsockopt(h->fd, IPPROTO_IP,
+	    IP_HDRINCL, &hdrincl, &len) == 0 && hdrincl)))
+		return spoof_check(ifindex, SPOOF_L3, ETH_P_IP, p, n,
+		    &req->err);
+	return 0;
+}
+
+static int
+do_send(struct request *req, struct io_args *a, bool to)
+{
+	struct rs_addr none = { .len = 0 };
+	const struct rs_addr *dst = to ? &a->address : &none;
+	struct handle *h;
+	long long end = a->end == -1 ? (long long)a->data.n : a->end;
+	ssize_t n;
+
+	if ((h = op_handle(req, a->handle)) == NULL)
+		return OP_FAIL;
+	if (a->start < 0 || end < a->start || end > (long long)a->data.n)
+		return rs_error_set(&req->err, RS_E_BAD_REQUEST, 0,
+		    "start/end: outside the %zu bytes of data", a->data.n);
+	if ((to && op_check_address(req, h->domain, h->ifindex, dst,
+	    false) == -1) || check_spoof(req, h, dst, a->data.p + a->start,
+	    (size_t)(end - a->start)) == -1)
+		return OP_FAIL;
+	n = sendto(h->fd, a->data.p + a->start, (size_t)(end - a->start),
+	    (int)a->flags | MSG_DONTWAIT | MSG_NOSIGNAL,
+	    to ? (struct sockaddr *)&dst->ss : NULL, dst->len);
+	if (n == -1)
+		return op_errno(req, h, to ? "sendto" : "send", errno);
+	h->stats.frames_out++;
+	h->stats.bytes_out += (uint64_t)n;
+	request_set(req, "sent", json_integer(n));
+	return OP_OK;
+}
+
+static int
+send_op(struct request *req, void *args)
+{
+	return do_send(req, args, false);
+}
+
+static int
+sendto_op(struct request *req, void *args)
+{
+	return do_send(req, args, true);
+}
+
+const struct op_entry op_send = {
+	"send", send_params, sizeof(struct io_args), send_op
+};
+const struct op_entry op_sendto = {
+	"sendto", sendto_params, sizeof(struct io_args), sendto_op
+};
+
+/* Decode the iov list into one buffer (for the spoof check) and parts. */
+static int
+gather_iov(struct request *req, const json_t *list, struct rs_bytes *parts,
+    size_t *nparts, struct rs_bytes *all)
+{
+	const json_t *v;
+	size_t i, off = 0;
+
+	if (json_array_size(list) > IOV_MAX_PARTS)
+		return rs_error_set(&req->err, RS_E_BAD_REQUEST, 0,
+		    "iov: at most %d parts", IOV_MAX_PARTS);
+	*nparts = 0;
+	all->n = 0;
+	json_array_foreach(list, i, v) {
+		if (!json_is_string(v) || rs_base64_decode(json_string_value(v),
+		    json_string_length(v), &parts[i]) == -1)
+			return rs_error_set(&req->err, RS_E_BAD_REQUEST, 0,
+			    "iov[%zu]: expected a base64 string", i);
+		(*nparts)++;
+		all->n += parts[i].n;
+	}
+	if ((all->p = malloc(all->n + 1)) == NULL)
+		return rs_error_set(&req->err, RS_E_ERRNO, ENOMEM,
+		    "out of memory");
+	for (i = 0; i < *nparts; i++) {
+		memcpy(all->p + off, parts[i].p, parts[i].n);
+		off += parts[i].n;
+	}
+	return 0;
+}
+
+static int
+sendmsg_op(struct request *req, void *argp)
+{
+	struct io_args *a = argp;
+	struct rs_bytes parts[IOV_MAX_PARTS] = { 0 }, all = { 0 };
+	struct iovec iov[IOV_MAX_PARTS];
+	struct msghdr msg = { .msg_iov = iov };
+	struct cmsg_buf cb = { 0 };
+	struct handle *h;
+	size_t nparts = 0, i;
+	ssize_t n = -1;
+	int r = OP_FAIL;
+
+	if ((h = op_handle(req, a->handle)) == NULL)
+		return OP_FAIL;
+	if (gather_iov(req, a->iov, parts, &nparts, &all) == -1 ||
+	    (a->address.len > 0 && op_check_address(req, h->domain,
+	    h->ifindex, &a->address, false) == -1) ||
+	    check_spoof(req, h, &a->address, all.p, all.n) == -1 ||
+	    (a->control != NULL && cmsg_encode(a->control,
+	    !policy_checks_spoof(req->rule), &cb, &req->err) == -1))
+		goto out;
+	for (i = 0; i < nparts; i++) {
+		iov[i].iov_base = parts[i].p;
+		iov[i].iov_len = parts[i].n;
+	}
+	msg.msg_iovlen = nparts;
+	if (a->address.len > 0) {
+		msg.msg_name = &a->address.ss;
+		msg.msg_namelen = a->address.len;
+	}
+	if (cb.len > 0) {
+		msg.msg_control = cb.buf;
+		msg.msg_controllen = cb.len;
+	}
+	n = sendmsg(h->fd, &msg, (int)a->flags | MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n == -1) {
+		op_errno(req, h, "sendmsg", errno);
+		goto out;
+	}
+	h->stats.frames_out++;
+	h->stats.bytes_out += (uint64_t)n;
+	request_set(req, "sent", json_integer(n));
+	r = OP_OK;
+out:
+	for (i = 0; i < IOV_MAX_PARTS; i++)
+		rs_bytes_free(&parts[i]);
+	rs_bytes_free(&all);
+	return r;
+}
+
+const struct op_entry op_sendmsg = {
+	"sendmsg", sendmsg_params, sizeof(struct io_args), sendmsg_op
+};
+
+/* EAGAIN: answer now, or park until readable or the time is up. */
+static int
+recv_again(struct request *req, struct handle *h, const struct io_args *a,
+    const char *what)
+{
+	if (req->timed_out)
+		return op_errno(req, h, what, ETIMEDOUT);
+	if (a->timeout_ms == 0)
+		return op_errno(req, h, what, EAGAIN);
+	return request_wait(req, h->fd, EV_READ, a->timeout_ms);
+}
+
+static int
+do_recv(struct request *req, struct io_args *a, bool msgop, bool from)
+{
+	struct sockaddr_storage ss;
+	union {
+		char		buf[65536];
+		struct cmsghdr	align;
+	} *ctl = NULL;
+	struct iovec iov;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+	    .msg_name = &ss, .msg_namelen = sizeof ss };
+	const char *what = msgop ? "recvmsg" : from ? "recvfrom" : "recv";
+	struct handle *h;
+	int flags = (int)a->flags | MSG_DONTWAIT | MSG_CMSG_CLOEXEC, r;
+	uint8_t *buf;
+	ssize_t n;
+
+	if ((h = op_handle(req, a->handle)) == NULL)
+		return OP_FAIL;
+	/* Datagrams: learn the real length (MSG_TRUNC means "discard" on
+	 * a stream). */
+	if (h->type != SOCK_STREAM)
+		flags |= MSG_TRUNC;
+	if ((buf = malloc((size_t)a->size + 1)) == NULL ||
+	    (msgop && a->control_size > 0 &&
+	    (ctl = calloc(1, sizeof *ctl)) == NULL)) {
+		free(buf);
+		return rs_error_set(&req->err, RS_E_ERRNO, ENOMEM,
+		    "out of memory");
+	}
+	iov.iov_base = buf;
+	iov.iov_len = (size_t)a->size;
+	if (ctl != NULL) {
+		msg.msg_control = ctl->buf;
+		msg.msg_controllen = (size_t)a->control_size;
+	}
+	n = recvmsg(h->fd, &msg, flags);
+	if (n == -1) {
+		r = errno == EAGAIN ? recv_again(req, h, a, what) :
+		    op_errno(req, h, what, errno);
+		free(buf);
+		free(ctl);
+		return r;
+	}
+	h->stats.frames_in++;
+	h->stats.bytes_in += (uint64_t)n;
+	request_set(req, "data", rs_base64_json(buf,
+	    (size_t)n < (size_t)a->size ? (size_t)n : (size_t)a->size));
+	request_set(req, "size", json_integer(n));
+	if ((from || msgop) && msg.msg_namelen > 0)
+		request_set(req, "address", rs_addr_to_json(
+		    (struct sockaddr *)&ss, msg.msg_namelen));
+	if (msgop) {
+		request_set(req, "control", cmsg_decode(&msg));
+		request_set(req, "msg_flags", rs_flags_names(msg.msg_flags,
+		    RS_CG_MSG));
+	}
+	free(buf);
+	free(ctl);
+	return OP_OK;
+}
+
+static int
+recv_op(struct request *req, void *args)
+{
+	return do_recv(req, args, false, false);
+}
+
+static int
+recvfrom_op(struct request *req, void *args)
+{
+	return do_recv(req, args, false, true);
+}
+
+static int
+recvmsg_op(struct request *req, void *args)
+{
+	return do_recv(req, args, true, true);
+}
+
+const struct op_entry op_recv = {
+	"recv", recv_params, sizeof(struct io_args), recv_op
+};
+const struct op_entry op_recvfrom = {
+	"recvfrom", recv_params, sizeof(struct io_args), recvfrom_op
+};
+const struct op_entry op_recvmsg = {
+	"recvmsg", recvmsg_params, sizeof(struct io_args), recvmsg_op
+};

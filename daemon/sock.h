@@ -1,0 +1,45 @@
+/*
+ * The only place that creates sockets for clients, in the race-free order
+ * of PROTOCOL.md section 4: a receiving packet socket is created with
+ * protocol 0 (it sees nothing), the filter is attached (and locked), it is
+ * bound to its interface and protocol, and whatever was queued before that
+ * is drained.  Only then may it be handed out.
+ */
+#ifndef SOCK_H
+#define SOCK_H
+
+#include <stdbool.h>
+#include <jansson.h>
+
+#include "addr.h"
+#include "error.h"
+#include "filter.h"
+
+struct sock_setup {
+	int			 domain;
+	int			 type;
+	int			 protocol;	/* host order; ETH_P_* for packet */
+	int			 ifindex;	/* 0: no interface */
+	const char		*ifname;
+	const struct rs_addr	*bind;		/* NULL: none */
+	const struct filter	*filter;	/* NULL or empty: none */
+	bool			 lock_filter;
+};
+
+/* A protocol for domain: ETH_P_* for packet, IPPROTO_* or a name
+ * getprotobyname knows for inet/inet6, 0 otherwise. */
+int	 sock_protocol(int domain, const json_t *v, int *out,
+	     struct rs_error *e);
+/* ifname -> ifindex; ENODEV when unknown. */
+int	 sock_ifindex(const char *ifname, int *ifindex, struct rs_error *e);
+/* The interface's ARPHRD_* type; 0 when unknown. */
+int	 sock_arphrd(int ifindex);
+/* Whether the socket receives frames (and so gets filters and drains). */
+bool	 sock_receives(int domain, int type);
+
+/* Step 1: create (non-blocking, close-on-exec) and attach the filter. */
+int	 sock_new(const struct sock_setup *s, struct rs_error *e);
+/* Step 2, after any options: bind to interface/address, drain. */
+int	 sock_finish(int fd, const struct sock_setup *s, struct rs_error *e);
+
+#endif

@@ -1,0 +1,28 @@
+/*
+ * spoof: false (PROTOCOL.md section 8): a frame a client sends must carry
+ * its interface's own source MAC and, for IP and ARP, one of the
+ * interface's own addresses.
+ */
+#ifndef SPOOF_H
+#define SPOOF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+enum spoof_layer {
+	SPOOF_ETHER,	/* frame starts with an ethernet header */
+	SPOOF_L3,	/* frame starts at the network header */
+};
+
+/*
+ * Check frame[0..len) sent on ifindex (0: any local address will do, no
+ * MAC check).  ethertype gives the L3 protocol for SPOOF_L3 frames.
+ * Returns 0 or -1 with e set (denied, or bad_request for a frame too short
+ * to read).
+ */
+int	spoof_check(int ifindex, enum spoof_layer layer, uint16_t ethertype,
+	    const uint8_t *frame, size_t len, struct rs_error *e);
+
+#endif
