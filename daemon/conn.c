@@ -253,7 +253,8 @@ conn_send(struct conn *c, const json_t *msg, const int *fds, size_t nfds)
 			conn_close(c, "out of memory");
 		return -1;
 	}
-	memcpy(m->fds, fds, nfds * sizeof *fds);
+	if (nfds > 0)
+		memcpy(m->fds, fds, nfds * sizeof *fds);
 	m->nfds = nfds;
 	if ((m->buf = rs_encode(msg, RS_MAX_RESPONSE, &m->len)) == NULL) {
 		outmsg_free(m);

@@ -172,8 +172,11 @@ load_plist(struct loader *l, const json_t *obj, const char *key,
 		}
 		snprintf(l->path + base, sizeof l->path - base, ".%s[%zu]",
 		    key, i);
-		if ((r = plist_entry(l, kind, e, pl, pl->n)) == -1)
+		if ((r = plist_entry(l, kind, e, pl, pl->n)) == -1) {
+			free(pl->names[pl->n]);
+			pl->names[pl->n] = NULL;
 			goto out;
+		}
 		pl->n++;
 	}
 out:

@@ -92,7 +92,6 @@ fail(struct rs_error *e, int err, const char *field, const char *key,
 	    key != NULL ? key : "", reason);
 }
 
-
 /* Decimal digits only, no sign, at most max. */
 static int
 parse_uint(const char *s, uint32_t max, uint32_t *out)

@@ -476,7 +476,6 @@ member_ifindex(const json_t *v, json_int_t min, bool required,
 	return resolve_ifname(name, &out->ifindex, e);
 }
 
-
 /*
  * Encoders: JSON -> out->u.raw and out->len.  Structures are built on the
  * stack and copied, so their alignment never depends on the union's.
