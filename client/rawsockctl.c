@@ -3,6 +3,7 @@
  * each building one request; responses are printed as JSON.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,9 +17,11 @@
 struct subcmd {
 	const char	*name;
 	const char	*usage;
-	int		 minargs, maxargs;
+	int		 minargs, maxargs;	/* maxargs -1: any */
 	/* Build the request object from the arguments. */
 	json_t		*(*build)(int argc, char **argv);
+	/* Use an ok response; NULL: print it. */
+	int		 (*use)(int *fds, size_t nfds, int argc, char **argv);
 };
 
 static json_t *
@@ -72,12 +75,51 @@ build_call(int argc, char **argv)
 	return req;
 }
 
+/* exec OPEN-PARAMS PROGRAM [ARGS]: open with pass, run PROGRAM with the
+ * socket as fd 3 and RAWSOCK_FD=3 in its environment. */
+static json_t *
+build_exec(int argc, char **argv)
+{
+	json_t *req = build_call(1, argv);
+
+	if (req != NULL) {
+		json_object_set_new(req, "op", json_string("open"));
+		json_object_set_new(req, "pass", json_true());
+	}
+	return req;
+}
+
+static int
+use_exec(int *fds, size_t nfds, int argc, char **argv)
+{
+	if (nfds != 1) {
+		fprintf(stderr, "rawsockctl: exec: no socket was passed\n");
+		return 1;
+	}
+	if (fds[0] != 3) {
+		if (dup2(fds[0], 3) == -1) {
+			perror("rawsockctl: dup2");
+			return 1;
+		}
+		close(fds[0]);
+	} else if (fcntl(3, F_SETFD, 0) == -1) {
+		perror("rawsockctl: fcntl");
+		return 1;
+	}
+	setenv("RAWSOCK_FD", "3", 1);
+	execvp(argv[1], argv + 1);
+	fprintf(stderr, "rawsockctl: exec %s: %s\n", argv[1], strerror(errno));
+	return 127;
+}
+
 static const struct subcmd subcmds[] = {
-	{ "status", "status", 0, 0, build_hello },
-	{ "ping", "ping", 0, 0, build_ping },
-	{ "stats", "stats", 0, 0, build_stats },
-	{ "constants", "constants [GROUP]", 0, 1, build_constants },
-	{ "call", "call JSON-REQUEST", 1, 1, build_call },
+	{ "status", "status", 0, 0, build_hello, NULL },
+	{ "ping", "ping", 0, 0, build_ping, NULL },
+	{ "stats", "stats", 0, 0, build_stats, NULL },
+	{ "constants", "constants [GROUP]", 0, 1, build_constants, NULL },
+	{ "call", "call JSON-REQUEST", 1, 1, build_call, NULL },
+	{ "exec", "exec JSON-OPEN-PARAMS PROGRAM [ARGS...]  (socket as fd 3)",
+	    2, -1, build_exec, use_exec },
 };
 
 static void
@@ -129,11 +171,11 @@ main(int argc, char **argv)
 	};
 	const struct subcmd *cmd = NULL;
 	const char *path = NULL;
+	int fds[RS_MAX_FDS], ch, r;
 	struct rs_conn *c;
 	char *text, *resp;
+	size_t i, nfds = 0;
 	json_t *req;
-	size_t i;
-	int ch, r;
 
 	while ((ch = getopt_long(argc, argv, "+s:h", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -154,7 +196,8 @@ main(int argc, char **argv)
 		if (strcmp(subcmds[i].name, argv[0]) == 0)
 			cmd = &subcmds[i];
 	}
-	if (cmd == NULL || argc - 1 < cmd->minargs || argc - 1 > cmd->maxargs) {
+	if (cmd == NULL || argc - 1 < cmd->minargs ||
+	    (cmd->maxargs != -1 && argc - 1 > cmd->maxargs)) {
 		usage(stderr);
 		return 2;
 	}
@@ -167,15 +210,20 @@ main(int argc, char **argv)
 		free(text);
 		return 1;
 	}
-	resp = rs_call_json(c, text, NULL, NULL);
+	resp = rs_call_json(c, text, fds, &nfds);
 	free(text);
+	rs_conn_close(c);
 	if (resp == NULL) {
 		fprintf(stderr, "rawsockctl: %s\n", strerror(errno));
-		rs_conn_close(c);
 		return 1;
+	}
+	if (cmd->use != NULL && strstr(resp, "\"ok\":true") != NULL) {
+		free(resp);
+		return cmd->use(fds, nfds, argc - 1, argv + 1);
 	}
 	r = print_response(resp);
 	free(resp);
-	rs_conn_close(c);
+	for (i = 0; i < nfds; i++)
+		close(fds[i]);
 	return r;
 }
