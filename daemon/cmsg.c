@@ -16,7 +16,7 @@
 static const struct {
 	int	level;
 	int	type;
-	bool	is_int;		/* value is an int (else raw data) */
+	bool	is_int;		/* may be given as an int "value" */
 	bool	spoof;		/* sets a source address */
 } sendable[] = {
 	{ IPPROTO_IP, IP_TTL, true, false },
@@ -56,10 +56,14 @@ encode_one(const json_t *item, size_t i, bool spoof, struct cmsg_buf *out,
 	if (sendable[k].spoof && !spoof)
 		return rs_error_set(e, RS_E_DENIED, 0, "control[%zu]: a "
 		    "pktinfo sets the source address and spoof is off", i);
-	if (sendable[k].is_int) {
-		if (!json_is_integer(value))
+	if ((value != NULL) == (data != NULL))
+		return rs_error_set(e, RS_E_BAD_REQUEST, 0,
+		    "control[%zu]: give value or data", i);
+	if (value != NULL) {
+		if (!sendable[k].is_int || !json_is_integer(value))
 			return rs_error_set(e, RS_E_BAD_REQUEST, 0,
-			    "control[%zu].value: expected an integer", i);
+			    "control[%zu].value: expected an integer (or give "
+			    "data)", i);
 		v = (int)json_integer_value(value);
 		n = sizeof v;
 	} else if (!json_is_string(data) || rs_base64_decode(
@@ -77,7 +81,7 @@ encode_one(const json_t *item, size_t i, bool spoof, struct cmsg_buf *out,
 	cm->cmsg_level = (int)level;
 	cm->cmsg_type = (int)type;
 	cm->cmsg_len = CMSG_LEN(n);
-	memcpy(CMSG_DATA(cm), sendable[k].is_int ? (void *)&v : b.p, n);
+	memcpy(CMSG_DATA(cm), value != NULL ? (void *)&v : b.p, n);
 	out->len += CMSG_SPACE(n);
 	rs_bytes_free(&b);
 	return 0;

@@ -79,6 +79,7 @@ op_set_option(struct request *req, int fd, int domain, const json_t *level,
 {
 	const struct rs_sockopt *o;
 	struct rs_optval v;
+	bool privileged;
 	int lvl;
 
 	if (level == NULL || option == NULL || value == NULL)
@@ -89,9 +90,10 @@ op_set_option(struct request *req, int fd, int domain, const json_t *level,
 	    (o = rs_sockopt_lookup(lvl, option, &req->err)) == NULL ||
 	    rs_sockopt_encode(o, value, &v, &req->err) == -1)
 		return -1;
-	if (policy_check_option(req->rule, o->name,
-	    (o->flags & RS_OF_PRIVILEGED) != 0, (o->flags & RS_OF_SPOOF) != 0,
-	    &req->err) == -1)
+	privileged = (o->flags & RS_OF_PRIVILEGED) != 0 &&
+	    !(o->set == RS_OT_INT && v.u.i >= 0 && v.u.i <= o->free_max);
+	if (policy_check_option(req->rule, o->name, privileged,
+	    (o->flags & RS_OF_SPOOF) != 0, &req->err) == -1)
 		return -1;
 	if ((o->flags & RS_OF_INTERFACE) &&
 	    check_option_interface(req, &v) == -1)

@@ -94,15 +94,15 @@ detach_op(struct request *req, void *argp)
 {
 	struct filter_args *a = argp;
 	struct handle *h;
-	int r;
+	int r, zero = 0;
 
 	if ((h = unlocked_handle(req, a->handle)) == NULL)
 		return OP_FAIL;
 	if (h->policy_filter.len > 0) {
 		if ((r = filter_attach(h->fd, &h->policy_filter, 0)) < 0)
 			return op_errno(req, h, "attach filter", -r);
-	} else if (setsockopt(h->fd, SOL_SOCKET, SO_DETACH_FILTER, NULL,
-	    0) == -1)
+	} else if (setsockopt(h->fd, SOL_SOCKET, SO_DETACH_FILTER, &zero,
+	    sizeof zero) == -1)
 		return op_errno(req, h, "detach filter", errno);
 	return OP_OK;
 }

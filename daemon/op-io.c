@@ -271,7 +271,7 @@ do_recv(struct request *req, struct io_args *a, bool msgop, bool from)
 	    .msg_name = &ss, .msg_namelen = sizeof ss };
 	const char *what = msgop ? "recvmsg" : from ? "recvfrom" : "recv";
 	struct handle *h;
-	int flags = (int)a->flags | MSG_DONTWAIT | MSG_CMSG_CLOEXEC, r;
+	int flags = (int)a->flags | MSG_DONTWAIT, r;
 	uint8_t *buf;
 	ssize_t n;
 
@@ -281,6 +281,9 @@ do_recv(struct request *req, struct io_args *a, bool msgop, bool from)
 	 * a stream). */
 	if (h->type != SOCK_STREAM)
 		flags |= MSG_TRUNC;
+	/* Only unix sockets carry fds (packet sockets refuse the flag). */
+	if (h->domain == AF_UNIX)
+		flags |= MSG_CMSG_CLOEXEC;
 	if ((buf = malloc((size_t)a->size + 1)) == NULL ||
 	    (msgop && a->control_size > 0 &&
 	    (ctl = calloc(1, sizeof *ctl)) == NULL)) {
@@ -312,8 +315,8 @@ do_recv(struct request *req, struct io_args *a, bool msgop, bool from)
 		    (struct sockaddr *)&ss, msg.msg_namelen));
 	if (msgop) {
 		request_set(req, "control", cmsg_decode(&msg));
-		request_set(req, "msg_flags", rs_flags_names(msg.msg_flags,
-		    RS_CG_MSG));
+		request_set(req, "msg_flags", rs_flags_names(msg.msg_flags &
+		    ~MSG_CMSG_CLOEXEC, RS_CG_MSG));
 	}
 	free(buf);
 	free(ctl);

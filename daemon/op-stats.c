@@ -4,6 +4,17 @@
  */
 #include "daemon.h"
 #include "dispatch.h"
+#include "op.h"
+
+struct stats_args {
+	long long	handle;		/* -1: none */
+};
+
+static const struct rs_param stats_params[] = {
+	{ "handle", RS_P_INT, offsetof(struct stats_args, handle), 0, 0, -1,
+	    0, 0 },
+	RS_PARAM_END
+};
 
 static json_t *
 stats_to_json(const struct stats *s)
@@ -22,12 +33,19 @@ stats_to_json(const struct stats *s)
 }
 
 static int
-stats(struct request *req, void *args)
+stats(struct request *req, void *argp)
 {
+	struct stats_args *a = argp;
 	struct conn *c = req->conn;
 	struct daemon *d = c->d;
+	struct handle *h;
 	json_t *daemon;
 
+	if (a->handle != -1) {
+		if ((h = op_handle(req, a->handle)) == NULL)
+			return OP_FAIL;
+		request_set(req, "handle", stats_to_json(&h->stats));
+	}
 	request_set(req, "connection", stats_to_json(&c->stats));
 	if (c->peer.uid != 0)
 		return 0;
@@ -41,4 +59,6 @@ stats(struct request *req, void *args)
 	return 0;
 }
 
-const struct op_entry op_stats = { "stats", NULL, 0, stats };
+const struct op_entry op_stats = {
+	"stats", stats_params, sizeof(struct stats_args), stats
+};

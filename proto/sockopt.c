@@ -43,8 +43,9 @@ _Static_assert(sizeof(((struct rs_optval *)0)->ifname) == IFNAMSIZ,
 #define SPOOF		RS_OF_SPOOF
 
 /* The name is spelled here, where opt is not yet expanded to its value. */
-#define O(lvl, name, opt, get, set, flags)				\
-	{ name, (lvl), (opt), RS_OT_##get, RS_OT_##set, (flags) }
+#define O(lvl, nm, opt, g, s, f)					\
+	{ .name = nm, .level = (lvl), .option = (opt),			\
+	    .get = RS_OT_##g, .set = RS_OT_##s, .flags = (f) }
 #define SO(o, g, s, f)	O(SOL_SOCKET, #o, o, g, s, f)
 #define IP(o, g, s, f)	O(IPPROTO_IP, #o, o, g, s, f)
 #define IP6(o, g, s, f)	O(IPPROTO_IPV6, #o, o, g, s, f)
@@ -83,7 +84,10 @@ const struct rs_sockopt rs_sockopt_table[] = {
 	SO(SO_TIMESTAMP, INT, INT, 0),
 	O(SOL_SOCKET, "SO_USELOOPBACK", NO_OPTION, INT, INT, RS_OF_UNSUPPORTED),
 	SO(SO_MARK, INT, INT, PRIV),
-	SO(SO_PRIORITY, INT, INT, PRIV),
+	/* The kernel lets anyone use priorities 0-6. */
+	{ .name = "SO_PRIORITY", .level = SOL_SOCKET, .option = SO_PRIORITY,
+	    .get = RS_OT_INT, .set = RS_OT_INT, .flags = PRIV,
+	    .free_max = 6 },
 	SO(SO_RCVBUFFORCE, INT, INT, PRIV),
 	SO(SO_SNDBUFFORCE, INT, INT, PRIV),
 	SO(SO_TIMESTAMPNS, INT, INT, 0),

@@ -47,6 +47,9 @@ struct rs_sockopt {
 	enum rs_optype	 get;
 	enum rs_optype	 set;
 	unsigned	 flags;
+	/* RS_OF_PRIVILEGED int options: setting 0..free_max needs no
+	 * capability in the kernel either (SO_DEBUG off, SO_PRIORITY 0-6). */
+	int		 free_max;
 };
 
 extern const struct rs_sockopt	rs_sockopt_table[];

@@ -3,13 +3,16 @@
 This module owns everything a test needs to drive the real daemon:
 
 - ``NetNS``: a fresh pair of network namespaces (daemon side and peer side)
-  joined by a veth pair, always torn down;
+  joined by a veth pair, always torn down; ``NetNS.socket`` opens a socket
+  inside either namespace (``netns_socket``), ``NetNS.mac`` reads a MAC;
 - ``Daemon``: the daemon running inside the daemon namespace with a policy
   given as a Python dict, its stderr captured to a file;
 - ``Client``: a protocol client over AF_UNIX SOCK_SEQPACKET that checks the
   envelope of every response (PROTOCOL.md sections 1-2);
 - ``as_user`` / ``spawn_as_user`` / ``run_as_user``: code and commands run
   under a real unprivileged uid (4242 by default, never the overflow id);
+  ``connect_as``: a Client whose connection a child made as such a uid,
+  driven in-process;
 - ``DaemonTestCase`` and ``run_tests``: unittest glue that prints the daemon
   log when a test fails and tears everything down on any exit.
 
@@ -631,8 +634,11 @@ class Client:
 def _connect_child(path, carrier):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     s.settimeout(CALL_TIMEOUT)
-    s.connect(path)
-    socket.send_fds(carrier, [b"c"], [s.fileno()])
+    try:
+        s.connect(path)
+        socket.send_fds(carrier, [b"c"], [s.fileno()])
+    finally:
+        s.close()
     return os.getuid()
 
 
