@@ -29,49 +29,14 @@
 
 #include "bytes.h"
 #include "sockopt.h"
+#include "testutil.h"
 
-#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 
 struct bad_case {
 	const char	*option;
 	const char	*in;
 	const char	*prefix;	/* of the error message */
 };
-
-static void *
-json_test_malloc(size_t n)
-{
-	return test_malloc(n);
-}
-
-static void
-json_test_free(void *p)
-{
-	test_free(p);
-}
-
-static json_t *
-load(const char *s)
-{
-	json_error_t err;
-	json_t *v;
-
-	if ((v = json_loads(s, JSON_DECODE_ANY | JSON_ALLOW_NUL, &err)) == NULL)
-		fail_msg("bad test JSON %s: %s", s, err.text);
-	return v;
-}
-
-static void
-assert_json_equal(json_t *got, json_t *want)
-{
-	char *g, *w;
-
-	if (json_equal(got, want))
-		return;
-	g = json_dumps(got, JSON_SORT_KEYS | JSON_ENCODE_ANY);
-	w = json_dumps(want, JSON_SORT_KEYS | JSON_ENCODE_ANY);
-	fail_msg("got %s, want %s", g, w);
-}
 
 static const struct rs_sockopt *
 entry(const char *name)
