@@ -25,6 +25,7 @@ Run: RAWSOCKD=build/daemon/rawsockd /usr/bin/python3 test_sockets.py -v
 """
 
 import base64
+import contextlib
 import fcntl
 import os
 import re
@@ -1601,6 +1602,46 @@ class PolicyTests(SocketTestCase):
         dports = frames_udp_dports(got)
         self.assertIn(10, dports)
         self.assertNotIn(9, dports)
+
+
+    def test_interface_binding_is_race_free(self):
+        """A packet socket opened on the veth never shows a frame of
+        another interface, not even one sent on loopback while it was being
+        set up (it is created with protocol 0 and bound before anything is
+        queued); frames on the veth do arrive."""
+        self.start()
+        c = self.client()
+        lo = self.ns.socket(socket.AF_INET, socket.SOCK_DGRAM, peer=False)
+        lo.setblocking(False)
+        self.addCleanup(lo.close)
+        peer = self.peer_udp(5556)
+        self.addCleanup(peer.close)
+        ifindex = self.ns.ifindex()
+        seen = []
+        for _ in range(5):
+            for i in range(200):
+                with contextlib.suppress(BlockingIOError):
+                    lo.sendto(b"loopback", ("127.0.0.1", 9))
+            rid = next(c._ids)
+            c.send_json({"id": rid, "op": "open", "domain": "packet",
+                         "type": "raw", "protocol": "all",
+                         "ifname": self.ns.ifname})
+            for i in range(200):
+                with contextlib.suppress(BlockingIOError):
+                    lo.sendto(b"loopback", ("127.0.0.1", 9))
+            h = ok(c.recv_response(rid))["handle"]
+            peer.sendto(b"on the veth", (DAEMON_V4, 10))
+            for _ in range(200):
+                resp = c.call("recvfrom", handle=h, timeout_ms=300)
+                if not resp["ok"]:
+                    self.assertIn(resp["error"]["code"], ("ETIMEDOUT",))
+                    break
+                seen.append((resp["address"]["ifindex"],
+                             unb64(resp["data"])))
+            ok(c.call("close", handle=h))
+        self.assertEqual({i for i, _ in seen}, {ifindex})
+        self.assertFalse([f for _, f in seen if f.endswith(b"loopback")])
+        self.assertTrue([f for _, f in seen if f.endswith(b"on the veth")])
 
 
 # --------------------------------------------------------------------------
