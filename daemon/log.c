@@ -40,7 +40,7 @@ log_set_level(int level)
 	log_level = level;
 }
 
-int
+static int
 log_enabled(int level)
 {
 	return level <= log_level;

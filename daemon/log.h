@@ -15,7 +15,6 @@ enum log_level {
 /* "err", "warning", "notice", "info", "debug"; -1 when unknown. */
 int	log_level_parse(const char *name);
 void	log_set_level(int level);
-int	log_enabled(int level);
 void	log_msg(int level, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 

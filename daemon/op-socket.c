@@ -186,8 +186,8 @@ do_open(struct request *req, struct open_args *a, bool server)
 {
 	struct sock_setup s = { .domain = (int)a->domain,
 	    .type = (int)a->type, .ifname = a->ifname };
-	struct filter pf, cf, both = { 0 };
-	int fd, one = 1, linktype;
+	struct filter pf = { 0 }, cf, both = { 0 };
+	int fd, one = 1, linktype = -1;
 
 	if (sock_protocol(s.domain, a->protocol, &s.protocol, &req->err) ==
 	    -1 || open_checks(req, a, &s) == -1)
@@ -198,15 +198,14 @@ do_open(struct request *req, struct open_args *a, bool server)
 		    true) == -1)
 			return OP_FAIL;
 	}
-	linktype = filter_linktype(s.domain, s.type, sock_arphrd(s.ifindex));
-	if (!sock_receives(s.domain, s.type) && (a->filter || a->bpf))
+	if (sock_receives(s.domain, s.type)) {
+		linktype = filter_linktype(s.domain, s.type,
+		    sock_arphrd(s.ifindex));
+		if (policy_filter(req->rule, linktype, &pf, &req->err) == -1)
+			return OP_FAIL;
+	} else if (a->filter != NULL || a->bpf != NULL)
 		return rs_error_set(&req->err, RS_E_BAD_REQUEST, 0,
 		    "filter: only raw and packet sockets take filters");
-	if (sock_receives(s.domain, s.type) &&
-	    policy_filter(req->rule, linktype, &pf, &req->err) == -1)
-		return OP_FAIL;
-	if (!sock_receives(s.domain, s.type))
-		memset(&pf, 0, sizeof pf);
 	if (client_filter(req, a, linktype, &cf) == -1 ||
 	    filter_combine(&pf, &cf, &both) == -1) {
 		if (req->err.kind == RS_E_NONE)

@@ -114,10 +114,8 @@ getsockopt_op(struct request *req, void *argp)
 	if (rs_sockopt_level(a->level, &level, &req->err) == -1 ||
 	    (o = rs_sockopt_lookup(level, a->option, &req->err)) == NULL)
 		return OP_FAIL;
-	if (o->get == RS_OT_NONE)
-		return rs_error_set(&req->err, RS_E_BAD_REQUEST, 0,
-		    "option: no get operation for this option (%s is "
-		    "set-only)", o->name);
+	if (rs_sockopt_check_get(o, &req->err) == -1)
+		return OP_FAIL;
 	if ((v = get_one(h->fd, o, &err)) == NULL)
 		return rs_error_set(&req->err, RS_E_ERRNO, err,
 		    "%s on handle %lld: %s", o->name, h->id, strerror(err));

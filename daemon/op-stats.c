@@ -2,17 +2,21 @@
  * stats: counters.  A peer sees its own connection's; root also sees the
  * daemon's.
  */
+#include <limits.h>
+
 #include "daemon.h"
 #include "dispatch.h"
 #include "op.h"
 
+#define NO_HANDLE LLONG_MIN
+
 struct stats_args {
-	long long	handle;		/* -1: none */
+	long long	handle;		/* NO_HANDLE: none given */
 };
 
 static const struct rs_param stats_params[] = {
-	{ "handle", RS_P_INT, offsetof(struct stats_args, handle), 0, 0, -1,
-	    0, 0 },
+	{ "handle", RS_P_INT, offsetof(struct stats_args, handle), 0, 0,
+	    NO_HANDLE, 0, 0 },
 	RS_PARAM_END
 };
 
@@ -41,7 +45,7 @@ stats(struct request *req, void *argp)
 	struct handle *h;
 	json_t *daemon;
 
-	if (a->handle != -1) {
+	if (a->handle != NO_HANDLE) {
 		if ((h = op_handle(req, a->handle)) == NULL)
 			return OP_FAIL;
 		request_set(req, "handle", stats_to_json(&h->stats));

@@ -947,24 +947,21 @@ class DaemonTestCase(unittest.TestCase):
     def setUp(self):
         self._daemons = []
 
-    def start_daemon(self, policy, extra_args=()):
+    def _new_daemon(self, policy, extra_args):
         ns = NetNS()
         ns.create()
         self.addCleanup(ns.destroy)
         daemon = Daemon(policy, ns, extra_args=extra_args)
         self._daemons.append(daemon)
         self.addCleanup(daemon.close)
-        return daemon.start()
+        return daemon
+
+    def start_daemon(self, policy, extra_args=()):
+        return self._new_daemon(policy, extra_args).start()
 
     def start_daemon_expecting_exit(self, policy, extra_args=()):
         """Run a daemon that must refuse to start; (exit code, log)."""
-        ns = NetNS()
-        ns.create()
-        self.addCleanup(ns.destroy)
-        daemon = Daemon(policy, ns, extra_args=extra_args)
-        self._daemons.append(daemon)
-        self.addCleanup(daemon.close)
-        return daemon.start_expecting_exit()
+        return self._new_daemon(policy, extra_args).start_expecting_exit()
 
     def run(self, result=None):
         if result is None:

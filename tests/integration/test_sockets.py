@@ -1787,6 +1787,7 @@ class HandleTests(SocketTestCase):
         h = self.open(c, "inet", "dgram")
         ok(c.call("stats", handle=h))
         err(c.call("stats", handle=h + 1000), "no_such_handle")
+        err(c.call("stats", handle=-1), "no_such_handle")
 
 
 if __name__ == "__main__":
