@@ -129,6 +129,25 @@ int rs_attach_filter(struct rs_conn *c, int handle, const char *expr,
     int lock);
 int rs_detach_filter(struct rs_conn *c, int handle);
 
+/**
+ * rs_subscribe() - stream a managed socket's frames on a binary channel
+ * @c: the connection
+ * @handle: a managed socket
+ * @queue_bytes: the daemon's queue for this subscription (0: the policy's
+ *               max_queue_bytes); frames beyond it are dropped and counted
+ * @snaplen: cut frames to this many bytes (0: whole frames)
+ *
+ * Each message read from the channel is one frame laid out as in
+ * <rawsock-channel.h>; a message of the same layout written to it sends a
+ * frame on the socket, after the same policy checks as rs_sendto().
+ *
+ * Return: the channel fd (SOCK_SEQPACKET, close-on-exec), or -1.
+ */
+int rs_subscribe(struct rs_conn *c, int handle, size_t queue_bytes,
+    size_t snaplen);
+/** rs_unsubscribe() - end a subscription; the channel reads EOF. */
+int rs_unsubscribe(struct rs_conn *c, int handle);
+
 #ifdef __cplusplus
 }
 #endif
