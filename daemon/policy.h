@@ -33,6 +33,10 @@ struct policy_allow {
 	bool		 spoof;
 	bool		 configdev;
 	char		*filter;	/* pcap expression, NULL: none */
+	/* compiled once per load for each link type (filter_linktype) */
+	struct filter	 filter_ether;
+	struct filter	 filter_raw;
+	char		*filter_raw_error;	/* why it cannot apply to DLT_RAW */
 	long long	 max_sockets;
 	long long	 max_queue_bytes;
 	long long	 tx_pps;	/* 0: unlimited */
@@ -92,7 +96,7 @@ int	 policy_check_option(const struct policy_rule *r, const char *name,
 	     bool privileged, bool spoofing, struct rs_error *e);
 /* Whether frames this rule's client sends must be checked for spoofing. */
 bool	 policy_checks_spoof(const struct policy_rule *r);
-/* The rule's filter compiled for linktype into out (empty when the rule
+/* A copy of the rule's filter, compiled at load for linktype, into out (empty when the rule
  * has none); denied when it cannot apply to this kind of socket. */
 int	 policy_filter(const struct policy_rule *r, int linktype,
 	     struct filter *out, struct rs_error *e);
