@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <linux/if_ether.h>
 
 #include "const.h"
 #include "policy.h"
@@ -665,6 +666,23 @@ policy_check_socket(const struct policy_rule *r, long domain, long type,
 		return deny(r, e, "protocol %s", const_name(protocol,
 		    RS_CG_IPPROTO, buf, sizeof buf));
 	return 0;
+}
+
+int
+policy_check_ethertype(const struct policy_rule *r, long ethertype,
+    struct rs_error *e)
+{
+	const struct plist *pl;
+	char buf[32];
+
+	if (r == NULL)
+		return deny(r, e, "sending");
+	pl = &r->allow.protocols;
+	if (plist_has(pl, pl->values, ETH_P_ALL) ||
+	    plist_has(pl, pl->values, ethertype))
+		return 0;
+	return deny(r, e, "sending ethertype %s", const_name(ethertype,
+	    RS_CG_ETH_P, buf, sizeof buf));
 }
 
 int

@@ -77,6 +77,10 @@ json_t	*policy_to_json(const struct policy *p);
  */
 int	 policy_check_socket(const struct policy_rule *r, long domain,
 	     long type, long protocol, struct rs_error *e);
+/* A frame a client sends on a packet socket: its ethertype must be one
+ * the rule's protocols allow ("all" allows any). */
+int	 policy_check_ethertype(const struct policy_rule *r, long ethertype,
+	     struct rs_error *e);
 int	 policy_check_interface(const struct policy_rule *r, const char *ifname,
 	     struct rs_error *e);
 int	 policy_check_pass(const struct policy_rule *r, struct rs_error *e);
