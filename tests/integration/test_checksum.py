@@ -26,7 +26,6 @@ import socket
 import struct
 import subprocess
 import sys
-import time
 import unittest
 
 sys.dont_write_bytecode = True
@@ -34,7 +33,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (  # noqa: E402
     DAEMON_V4, DAEMON_V6, PEER_V4, PEER_V6, TEST_UID, DaemonTestCase,
-    assert_error, assert_ok, connect_as, ctl_binary, run_as_user, run_tests)
+    assert_error, assert_ok, connect_as, ctl_binary, run_as_user, run_tests,
+    wait_frame)
 
 ETH_P_ALL = 0x0003
 TCP, UDP, ICMP, ICMPV6 = 6, 17, 1, 58
@@ -287,21 +287,6 @@ class ChecksumOpTests(ChecksumTestCase):
 
 # --------------------------------------------------------------------------
 # fix_checksums on the wire
-
-
-def wait_frame(sock, predicate, timeout=3.0, limit=5000):
-    deadline = time.monotonic() + timeout
-    for _ in range(limit):
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return None
-        ready, _, _ = select.select([sock], [], [], left)
-        if not ready:
-            return None
-        data = sock.recv(65536)
-        if predicate(data):
-            return data
-    return None
 
 
 def mac_bytes(text):
