@@ -21,6 +21,7 @@ static const struct op_entry *const ops[] = {
 	&op_accept,
 	&op_attach_filter,
 	&op_bind,
+	&op_checksum,
 	&op_close,
 	&op_connect,
 	&op_constants,

@@ -72,15 +72,32 @@ op_check_address(struct request *req, int domain, int bound_ifindex,
 	    binding, &req->err);
 }
 
+bool
+op_ip_hdrincl(const struct handle *h)
+{
+	int on = 0;
+	socklen_t len = sizeof on;
+
+	if (h->type != SOCK_RAW || (h->domain != AF_INET &&
+	    h->domain != AF_INET6))
+		return false;
+	if (h->protocol == IPPROTO_RAW)
+		return true;
+	if (h->domain == AF_INET)
+		return getsockopt(h->fd, IPPROTO_IP, IP_HDRINCL, &on,
+		    &len) == 0 && on;
+	return getsockopt(h->fd, IPPROTO_IPV6, IPV6_HDRINCL, &on,
+	    &len) == 0 && on;
+}
+
 int
 op_check_spoof(const struct policy_rule *r, const struct handle *h,
     const struct rs_addr *to, const uint8_t *p, size_t n,
     struct rs_error *e)
 {
 	const struct sockaddr_ll *sll = (const struct sockaddr_ll *)&to->ss;
-	int ifindex = h->ifindex, hdrincl = 0;
+	int ifindex = h->ifindex;
 	uint16_t proto = (uint16_t)h->protocol;
-	socklen_t len = sizeof hdrincl;
 
 	if (!policy_checks_spoof(r))
 		return 0;
@@ -93,10 +110,9 @@ op_check_spoof(const struct policy_rule *r, const struct handle *h,
 	if (h->domain == AF_PACKET)
 		return spoof_check(ifindex, h->type == SOCK_RAW ? SPOOF_ETHER :
 		    SPOOF_L3, proto, p, n, e);
-	if (h->domain == AF_INET && h->type == SOCK_RAW &&
-	    (h->protocol == IPPROTO_RAW || (getsockopt(h->fd, IPPROTO_IP,
-	    IP_HDRINCL, &hdrincl, &len) == 0 && hdrincl)))
-		return spoof_check(ifindex, SPOOF_L3, ETH_P_IP, p, n, e);
+	if (op_ip_hdrincl(h))
+		return spoof_check(ifindex, SPOOF_L3, h->domain == AF_INET ?
+		    ETH_P_IP : ETH_P_IPV6, p, n, e);
 	return 0;
 }
 

@@ -25,6 +25,9 @@ int		 op_check_address(struct request *req, int domain,
 int		 op_check_address_rule(const struct policy_rule *r,
 		     int domain, int bound_ifindex, const struct rs_addr *a,
 		     bool binding, struct rs_error *e);
+/* A raw inet socket whose data starts at the IP header (IP_HDRINCL,
+ * IPV6_HDRINCL or IPPROTO_RAW). */
+bool		 op_ip_hdrincl(const struct handle *h);
 /*
  * spoof: false: a frame sent on h (to `to`, which may be empty) must
  * carry the interface's own source addresses.  Call spoof_refresh()

@@ -182,11 +182,15 @@ spoof_check(int ifindex, enum spoof_layer layer, uint16_t ethertype,
 		return rs_error_set(e, RS_E_DENIED, 0, "spoof is off: source "
 		    "MAC is not the interface's");
 	ethertype = (uint16_t)(frame[12] << 8 | frame[13]);
-	/* One VLAN tag. */
-	if (ethertype == ETH_P_8021Q || ethertype == ETH_P_8021AD) {
-		if (len < ETH_HLEN + 4)
+	/* Up to two VLAN tags (802.1ad outer, 802.1Q inner); a third is
+	 * refused rather than left unchecked. */
+	while (ethertype == ETH_P_8021Q || ethertype == ETH_P_8021AD) {
+		if (off > ETH_HLEN + 4)
+			return rs_error_set(e, RS_E_DENIED, 0, "spoof is off: "
+			    "more than two VLAN tags");
+		if (len < off + 4)
 			return short_frame(e, "VLAN");
-		ethertype = (uint16_t)(frame[16] << 8 | frame[17]);
+		ethertype = (uint16_t)(frame[off + 2] << 8 | frame[off + 3]);
 		off += 4;
 	}
 	return check_l3(ifindex, ethertype, frame + off, len - off, mac, e);
