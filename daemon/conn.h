@@ -17,6 +17,7 @@
 
 #define CONN_MAX_PASS_FDS	4
 
+struct promisc;
 struct request;
 
 struct outmsg {
@@ -43,6 +44,7 @@ struct conn {
 	unsigned		 nhandles;
 	long long		 next_handle;
 	struct request		*pending;	/* a request waiting on a socket */
+	struct promisc		*promisc;	/* interfaces held promiscuous */
 };
 
 /* Take ownership of an accepted fd. */

@@ -22,6 +22,7 @@ static const struct op_entry *const ops[] = {
 	&op_attach_filter,
 	&op_bind,
 	&op_close,
+	&op_configdev,
 	&op_connect,
 	&op_constants,
 	&op_detach_filter,
