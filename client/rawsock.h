@@ -195,6 +195,27 @@ enum rs_checksum_kind {
 int rs_checksum(void *frame, size_t len, int kind, uint16_t *sum,
     const char **why);
 
+/**
+ * rs_configdev_json() - configure an interface (the seed's configdev)
+ * @c: the connection
+ * @ifname: the interface, which the caller's rule must list for configdev
+ * @params: a JSON object as text with any of "address" ("198.18.0.5/24";
+ *          IPv4 replaces the interface's IPv4 addresses, IPv6 is added),
+ *          "prefix", "promisc", "noarp", "up" (booleans), or NULL
+ * @state: receives the interface's new state as malloc'd JSON text
+ *         ({"name","index","flags","mtu","mac","promiscuity","promisc",
+ *         "addresses","promisc_held"}), or NULL
+ *
+ * promisc=true is held for this connection until promisc=false or until
+ * the connection closes, however it closes.  Nothing changes unless every
+ * parameter is valid.
+ *
+ * Return: 0, or -1 with errno set (EACCES denied, ENODEV unknown
+ * interface, EINVAL a bad parameter).
+ */
+int rs_configdev_json(struct rs_conn *c, const char *ifname,
+    const char *params, char **state);
+
 #ifdef __cplusplus
 }
 #endif

@@ -117,6 +117,60 @@ use_exec(int *fds, size_t nfds, int argc, char **argv)
 	return 127;
 }
 
+/* A configdev KEY=VALUE argument's JSON value; NULL if it is not one. */
+static json_t *
+configdev_value(const char *key, const char *v)
+{
+	long long n;
+	char *end;
+
+	if (strcmp(key, "address") == 0)
+		return json_string(v);
+	if (strcmp(key, "prefix") == 0) {
+		n = strtoll(v, &end, 10);
+		return *v != '\0' && *end == '\0' ? json_integer(n) : NULL;
+	}
+	if (strcmp(key, "promisc") != 0 && strcmp(key, "noarp") != 0 &&
+	    strcmp(key, "up") != 0)
+		return NULL;
+	if (strcmp(v, "on") == 0 || strcmp(v, "true") == 0)
+		return json_true();
+	if (strcmp(v, "off") == 0 || strcmp(v, "false") == 0)
+		return json_false();
+	return NULL;
+}
+
+/* configdev IFNAME [KEY=VALUE...]: the daemon checks the values. */
+static json_t *
+build_configdev(int argc, char **argv)
+{
+	json_t *req = json_pack("{s:s, s:s}", "op", "configdev", "ifname",
+	    argv[0]);
+	const char *eq;
+	json_t *val;
+	char key[16];
+	size_t n;
+	int i;
+
+	for (i = 1; req != NULL && i < argc; i++) {
+		val = NULL;
+		if ((eq = strchr(argv[i], '=')) != NULL &&
+		    (n = (size_t)(eq - argv[i])) < sizeof key) {
+			memcpy(key, argv[i], n);
+			key[n] = '\0';
+			val = configdev_value(key, eq + 1);
+		}
+		if (val == NULL) {
+			fprintf(stderr, "rawsockctl: configdev: bad argument "
+			    "'%s'\n", argv[i]);
+			json_decref(req);
+			return NULL;
+		}
+		json_object_set_new(req, key, val);
+	}
+	return req;
+}
+
 static const struct subcmd subcmds[] = {
 	{ "status", "status", 0, 0, build_hello, NULL },
 	{ "ping", "ping", 0, 0, build_ping, NULL },
@@ -125,6 +179,9 @@ static const struct subcmd subcmds[] = {
 	{ "call", "call JSON-REQUEST", 1, 1, build_call, NULL },
 	{ "exec", "exec JSON-OPEN-PARAMS PROGRAM [ARGS...]  (socket as fd 3)",
 	    2, -1, build_exec, use_exec },
+	{ "configdev", "configdev IFNAME [address=ADDR[/PREFIX]] [prefix=N] "
+	    "[promisc=on|off] [noarp=on|off] [up=on|off]", 1, -1,
+	    build_configdev, NULL },
 };
 
 /* Hex from arg or, for "-", from stdin; whitespace is ignored. */

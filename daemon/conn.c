@@ -19,6 +19,7 @@
 #include "dispatch.h"
 #include "envelope.h"
 #include "log.h"
+#include "promisc.h"
 
 /* Stop reading a client whose unsent responses cost this much. */
 #define CONN_OUTQ_PAUSE		(128 * 1024)
@@ -144,6 +145,7 @@ conn_close(struct conn *c, const char *why)
 	dispatch_cancel(c);
 	while ((h = TAILQ_FIRST(&c->handles)) != NULL)
 		handle_close(h);
+	promisc_release_all(c);
 	event_free(c->ev_read);
 	event_free(c->ev_write);
 	c->ev_read = c->ev_write = NULL;

@@ -18,6 +18,7 @@
 
 #define CONN_MAX_PASS_FDS	4
 
+struct promisc;
 struct request;
 
 struct outmsg {
@@ -45,6 +46,7 @@ struct conn {
 	long long		 next_handle;
 	struct request		*pending;	/* a request waiting on a socket */
 	struct bucket		 tx_bucket;	/* the rule's tx_pps */
+	struct promisc		*promisc;	/* interfaces held promiscuous */
 };
 
 /* Take ownership of an accepted fd. */

@@ -23,6 +23,7 @@ static const struct op_entry *const ops[] = {
 	&op_bind,
 	&op_checksum,
 	&op_close,
+	&op_configdev,
 	&op_connect,
 	&op_constants,
 	&op_detach_filter,

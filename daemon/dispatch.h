@@ -79,5 +79,6 @@ extern const struct op_entry op_getsockopt, op_setsockopt;
 extern const struct op_entry op_attach_filter, op_detach_filter;
 extern const struct op_entry op_subscribe, op_unsubscribe;
 extern const struct op_entry op_checksum;
+extern const struct op_entry op_configdev;
 
 #endif
