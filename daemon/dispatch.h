@@ -39,6 +39,9 @@ struct request {
 	struct event		 *wait;
 	bool			  timed_out;	/* the op runs again after this */
 	long long		  deadline_ms;	/* CLOCK_MONOTONIC; 0: none */
+	/* What a parked op keeps between runs, freed with the request. */
+	void			 *state;
+	void			(*state_free)(void *);
 };
 
 struct op_entry {
@@ -77,5 +80,7 @@ extern const struct op_entry op_send, op_sendto, op_sendmsg, op_recv,
 	     op_recvfrom, op_recvmsg;
 extern const struct op_entry op_getsockopt, op_setsockopt;
 extern const struct op_entry op_attach_filter, op_detach_filter;
+extern const struct op_entry op_getaddrinfo, op_getnameinfo, op_protocol,
+	     op_network, op_if_nameindex, op_ifaddrs, op_convert_address;
 
 #endif
