@@ -75,6 +75,129 @@ build_call(int argc, char **argv)
 	return req;
 }
 
+/* A number if s is all digits, else the string. */
+static json_t *
+name_or_number(const char *s)
+{
+	char *end;
+	unsigned long long v;
+
+	if (*s >= '0' && *s <= '9') {
+		errno = 0;
+		v = strtoull(s, &end, 10);
+		if (*end == '\0' && errno == 0 && v <= 0xffffffffULL)
+			return json_integer((json_int_t)v);
+	}
+	return json_string(s);
+}
+
+/*
+ * Build op from arguments: the first ones without '=' fill the named
+ * positional fields in order (numbers where they look like one, as
+ * name_key/number_key say); KEY=VALUE sets any field, VALUE as JSON when
+ * it parses (flags_and='["IFF_UP","IFF_BROADCAST"]'), else as a string.
+ */
+static json_t *
+build_lookup(const char *op, const char *const *fields, int argc,
+    char **argv)
+{
+	json_t *req = build_op(op), *v;
+	const char *eq, *key;
+	char name[64];
+	int i, pos = 0;
+
+	for (i = 0; i < argc; i++) {
+		if ((eq = strchr(argv[i], '=')) == NULL) {
+			if (fields[pos] == NULL) {
+				fprintf(stderr, "rawsockctl: %s: unexpected "
+				    "'%s'\n", op, argv[i]);
+				json_decref(req);
+				return NULL;
+			}
+			key = fields[pos++];
+			/* "name|number": which one the argument's form says */
+			if ((eq = strchr(key, '|')) != NULL) {
+				v = name_or_number(argv[i]);
+				if (json_is_integer(v))
+					snprintf(name, sizeof name, "%s",
+					    eq + 1);
+				else
+					snprintf(name, sizeof name, "%.*s",
+					    (int)(eq - key), key);
+				json_object_set_new(req, name, v);
+			} else if (*argv[i] != '\0')
+				json_object_set_new(req, key,
+				    json_string(argv[i]));
+			continue;
+		}
+		snprintf(name, sizeof name, "%.*s", (int)(eq - argv[i]),
+		    argv[i]);
+		if ((v = json_loads(eq + 1, JSON_DECODE_ANY, NULL)) == NULL)
+			v = json_string(eq + 1);
+		json_object_set_new(req, name, v);
+	}
+	return req;
+}
+
+static json_t *
+build_resolve(int argc, char **argv)
+{
+	static const char *const f[] = { "node", "service", NULL };
+
+	return build_lookup("getaddrinfo", f, argc, argv);
+}
+
+static json_t *
+build_nameinfo(int argc, char **argv)
+{
+	static const char *const f[] = { "address", NULL };
+
+	return build_lookup("getnameinfo", f, argc, argv);
+}
+
+static json_t *
+build_protocol(int argc, char **argv)
+{
+	static const char *const f[] = { "name|number", NULL };
+
+	return build_lookup("protocol", f, argc, argv);
+}
+
+static json_t *
+build_network(int argc, char **argv)
+{
+	static const char *const f[] = { "name|number", NULL };
+
+	return build_lookup("network", f, argc, argv);
+}
+
+static json_t *
+build_ifindex(int argc, char **argv)
+{
+	static const char *const f[] = { "name|index", NULL };
+
+	return build_lookup("if_nameindex", f, argc, argv);
+}
+
+static json_t *
+build_ifaddrs(int argc, char **argv)
+{
+	static const char *const f[] = { NULL };
+
+	return build_lookup("ifaddrs", f, argc, argv);
+}
+
+static json_t *
+build_convert(int argc, char **argv)
+{
+	static const char *const f[] = { "family", NULL };
+	json_t *req = build_lookup("convert_address", f, 1, argv);
+
+	if (req != NULL)
+		json_object_set_new(req, "address", name_or_number(argv[1]));
+	return req;
+}
+
 /* exec OPEN-PARAMS PROGRAM [ARGS]: open with pass, run PROGRAM with the
  * socket as fd 3 and RAWSOCK_FD=3 in its environment. */
 static json_t *
@@ -120,6 +243,18 @@ static const struct subcmd subcmds[] = {
 	{ "call", "call JSON-REQUEST", 1, 1, build_call, NULL },
 	{ "exec", "exec JSON-OPEN-PARAMS PROGRAM [ARGS...]  (socket as fd 3)",
 	    2, -1, build_exec, use_exec },
+	{ "resolve", "resolve NODE [SERVICE] [KEY=VALUE...]  (getaddrinfo; "
+	    "NODE \"\" for none)", 1, -1, build_resolve, NULL },
+	{ "nameinfo", "nameinfo ADDRESS [flags=NI_...]", 1, -1,
+	    build_nameinfo, NULL },
+	{ "protocol", "protocol [NAME|NUMBER]", 0, 1, build_protocol, NULL },
+	{ "network", "network [NAME|NUMBER] [type=AF_...]", 0, 2,
+	    build_network, NULL },
+	{ "ifindex", "ifindex [NAME|INDEX]", 0, 1, build_ifindex, NULL },
+	{ "ifaddrs", "ifaddrs [flags_or=FLAGS] [flags_and=FLAGS]", 0, 2,
+	    build_ifaddrs, NULL },
+	{ "convert", "convert FAMILY ADDRESS  (inet: dotted <-> integer, "
+	    "inet6: text <-> base64)", 2, 2, build_convert, NULL },
 };
 
 static void
