@@ -6,6 +6,8 @@
 #ifndef RAWSOCK_H
 #define RAWSOCK_H
 
+#include <netdb.h>
+#include <net/if.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -215,6 +217,74 @@ int rs_checksum(void *frame, size_t len, int kind, uint16_t *sum,
  */
 int rs_configdev_json(struct rs_conn *c, const char *ifname,
     const char *params, char **state);
+
+/*
+ * Name and interface look-ups, answered by the daemon (in its network
+ * namespace).  The list ops (protocol, network, if_nameindex with no
+ * argument, ifaddrs) and convert_address go through rs_call_json(), e.g.
+ * "{\"op\":\"ifaddrs\",\"flags_and\":[\"IFF_UP\"]}".
+ */
+
+/**
+ * rs_getaddrinfo() - getaddrinfo(3) through the daemon
+ * @c: the connection
+ * @node: host name or numeric address, or NULL
+ * @service: service name or port number as text, or NULL
+ * @hints: ai_flags (AI_*), ai_family, ai_socktype, ai_protocol; or NULL
+ * @res: receives the list, to be freed with rs_freeaddrinfo()
+ *
+ * The look-up runs on the daemon's resolver threads; a slow one delays
+ * only this connection.
+ *
+ * Return: 0, or an EAI_* value as getaddrinfo(3) returns (the daemon's
+ * own, with its gai_strerror text in rs_last_error()); EAI_SYSTEM with
+ * errno set when the daemon could not be asked or refused otherwise
+ * (EDQUOT: too many look-ups in progress for this uid).
+ */
+int rs_getaddrinfo(struct rs_conn *c, const char *node, const char *service,
+    const struct addrinfo *hints, struct addrinfo **res);
+
+/**
+ * rs_freeaddrinfo() - free a list from rs_getaddrinfo()
+ * @res: the list (NULL is accepted)
+ */
+void rs_freeaddrinfo(struct addrinfo *res);
+
+/**
+ * rs_getnameinfo() - getnameinfo(3) through the daemon
+ * @c: the connection
+ * @sa: an AF_INET or AF_INET6 address
+ * @salen: its length
+ * @host: receives the host name (or NULL with @hostlen 0)
+ * @hostlen: size of @host
+ * @serv: receives the service name (or NULL with @servlen 0)
+ * @servlen: size of @serv
+ * @flags: NI_* flags
+ *
+ * Return: 0 or an EAI_* value, as rs_getaddrinfo().
+ */
+int rs_getnameinfo(struct rs_conn *c, const struct sockaddr *sa,
+    socklen_t salen, char *host, size_t hostlen, char *serv, size_t servlen,
+    int flags);
+
+/**
+ * rs_if_nametoindex() - an interface's index in the daemon's namespace
+ * @c: the connection
+ * @name: the interface name
+ *
+ * Return: the index, or 0 with errno set (ENODEV: no such interface).
+ */
+unsigned rs_if_nametoindex(struct rs_conn *c, const char *name);
+
+/**
+ * rs_if_indextoname() - an interface's name in the daemon's namespace
+ * @c: the connection
+ * @index: the interface index
+ * @name: receives the name; IF_NAMESIZE bytes
+ *
+ * Return: @name, or NULL with errno set (ENXIO: no such interface).
+ */
+char *rs_if_indextoname(struct rs_conn *c, unsigned index, char *name);
 
 #ifdef __cplusplus
 }

@@ -17,6 +17,7 @@
 
 #include "bytes.h"
 #include "checksum.h"
+#include "ctl.h"
 #include "rawsock.h"
 
 struct subcmd {
@@ -77,6 +78,129 @@ build_call(int argc, char **argv)
 		return NULL;
 	}
 	json_object_del(req, "id");
+	return req;
+}
+
+/* A number if s is all digits, else the string. */
+static json_t *
+name_or_number(const char *s)
+{
+	char *end;
+	unsigned long long v;
+
+	if (*s >= '0' && *s <= '9') {
+		errno = 0;
+		v = strtoull(s, &end, 10);
+		if (*end == '\0' && errno == 0 && v <= 0xffffffffULL)
+			return json_integer((json_int_t)v);
+	}
+	return json_string(s);
+}
+
+/*
+ * Build op from arguments: the first ones without '=' fill the named
+ * positional fields in order (numbers where they look like one, as
+ * name_key/number_key say); KEY=VALUE sets any field, VALUE as JSON when
+ * it parses (flags_and='["IFF_UP","IFF_BROADCAST"]'), else as a string.
+ */
+static json_t *
+build_lookup(const char *op, const char *const *fields, int argc,
+    char **argv)
+{
+	json_t *req = build_op(op), *v;
+	const char *eq, *key;
+	char name[64];
+	int i, pos = 0;
+
+	for (i = 0; i < argc; i++) {
+		if ((eq = strchr(argv[i], '=')) == NULL) {
+			if (fields[pos] == NULL) {
+				fprintf(stderr, "rawsockctl: %s: unexpected "
+				    "'%s'\n", op, argv[i]);
+				json_decref(req);
+				return NULL;
+			}
+			key = fields[pos++];
+			/* "name|number": which one the argument's form says */
+			if ((eq = strchr(key, '|')) != NULL) {
+				v = name_or_number(argv[i]);
+				if (json_is_integer(v))
+					snprintf(name, sizeof name, "%s",
+					    eq + 1);
+				else
+					snprintf(name, sizeof name, "%.*s",
+					    (int)(eq - key), key);
+				json_object_set_new(req, name, v);
+			} else if (*argv[i] != '\0')
+				json_object_set_new(req, key,
+				    json_string(argv[i]));
+			continue;
+		}
+		snprintf(name, sizeof name, "%.*s", (int)(eq - argv[i]),
+		    argv[i]);
+		if ((v = json_loads(eq + 1, JSON_DECODE_ANY, NULL)) == NULL)
+			v = json_string(eq + 1);
+		json_object_set_new(req, name, v);
+	}
+	return req;
+}
+
+static json_t *
+build_resolve(int argc, char **argv)
+{
+	static const char *const f[] = { "node", "service", NULL };
+
+	return build_lookup("getaddrinfo", f, argc, argv);
+}
+
+static json_t *
+build_nameinfo(int argc, char **argv)
+{
+	static const char *const f[] = { "address", NULL };
+
+	return build_lookup("getnameinfo", f, argc, argv);
+}
+
+static json_t *
+build_protocol(int argc, char **argv)
+{
+	static const char *const f[] = { "name|number", NULL };
+
+	return build_lookup("protocol", f, argc, argv);
+}
+
+static json_t *
+build_network(int argc, char **argv)
+{
+	static const char *const f[] = { "name|number", NULL };
+
+	return build_lookup("network", f, argc, argv);
+}
+
+static json_t *
+build_ifindex(int argc, char **argv)
+{
+	static const char *const f[] = { "name|index", NULL };
+
+	return build_lookup("if_nameindex", f, argc, argv);
+}
+
+static json_t *
+build_ifaddrs(int argc, char **argv)
+{
+	static const char *const f[] = { NULL };
+
+	return build_lookup("ifaddrs", f, argc, argv);
+}
+
+static json_t *
+build_convert(int argc, char **argv)
+{
+	static const char *const f[] = { "family", NULL };
+	json_t *req = build_lookup("convert_address", f, 1, argv);
+
+	if (req != NULL)
+		json_object_set_new(req, "address", name_or_number(argv[1]));
 	return req;
 }
 
@@ -182,6 +306,18 @@ static const struct subcmd subcmds[] = {
 	{ "configdev", "configdev IFNAME [address=ADDR[/PREFIX]] [prefix=N] "
 	    "[promisc=on|off] [noarp=on|off] [up=on|off]", 1, -1,
 	    build_configdev, NULL },
+	{ "resolve", "resolve NODE [SERVICE] [KEY=VALUE...]  (getaddrinfo; "
+	    "NODE \"\" for none)", 1, -1, build_resolve, NULL },
+	{ "nameinfo", "nameinfo ADDRESS [flags=NI_...]", 1, -1,
+	    build_nameinfo, NULL },
+	{ "protocol", "protocol [NAME|NUMBER]", 0, 1, build_protocol, NULL },
+	{ "network", "network [NAME|NUMBER] [type=AF_...]", 0, 2,
+	    build_network, NULL },
+	{ "ifindex", "ifindex [NAME|INDEX]", 0, 1, build_ifindex, NULL },
+	{ "ifaddrs", "ifaddrs [flags_or=FLAGS] [flags_and=FLAGS]", 0, 2,
+	    build_ifaddrs, NULL },
+	{ "convert", "convert FAMILY ADDRESS  (inet: dotted <-> integer, "
+	    "inet6: text <-> base64)", 2, 2, build_convert, NULL },
 };
 
 /* Hex from arg or, for "-", from stdin; whitespace is ignored. */
@@ -213,7 +349,7 @@ out:
 
 /* checksum KIND HEXFRAME|-: locally, with librawsock's rs_checksum(). */
 static int
-run_checksum(int argc, char **argv)
+run_checksum(const char *path, int argc, char **argv)
 {
 	struct rs_bytes f = { 0 };
 	const char *why;
@@ -221,12 +357,12 @@ run_checksum(int argc, char **argv)
 	size_t i;
 	int kind;
 
-	if ((kind = rs_csum_kind_parse(argv[0])) == -1) {
+	if ((kind = rs_csum_kind_parse(argv[1])) == -1) {
 		fprintf(stderr, "rawsockctl: checksum: KIND is ip, icmp, "
 		    "icmpv6, tcp or udp\n");
 		return 2;
 	}
-	if (read_hex(argv[1], &f) == -1) {
+	if (read_hex(argv[2], &f) == -1) {
 		fprintf(stderr, "rawsockctl: checksum: the frame is not hex "
 		    "(at most %d digits)\n", HEX_MAX);
 		return 2;
@@ -244,14 +380,20 @@ run_checksum(int argc, char **argv)
 	return 0;
 }
 
+/* Commands that are not one request: local ones, and streaming ones that
+ * make their own connection to path. */
 static const struct localcmd {
 	const char	*name;
 	const char	*usage;
-	int		 nargs;
-	int		 (*run)(int argc, char **argv);
+	int		 minargs, maxargs;
+	int		 (*run)(const char *path, int argc, char **argv);
 } localcmds[] = {
 	{ "checksum", "checksum ip|icmp|icmpv6|tcp|udp HEXFRAME|-  (local)",
-	    2, run_checksum },
+	    2, 2, run_checksum },
+	{ "capture", "capture [-c COUNT] [-f FILTER] [-s SNAPLEN] "
+	    "[-t SECONDS] IFNAME FILE|-  (pcap)", 2, 10, ctl_capture },
+	{ "send", "send [-n REPEAT] IFNAME HEXFRAME | send [-n REPEAT] "
+	    "-r PCAPFILE IFNAME", 2, 5, ctl_send },
 };
 
 static void
@@ -330,11 +472,15 @@ main(int argc, char **argv)
 	    i++) {
 		if (strcmp(localcmds[i].name, argv[0]) != 0)
 			continue;
-		if (argc - 1 != localcmds[i].nargs) {
+		if (argc - 1 < localcmds[i].minargs ||
+		    argc - 1 > localcmds[i].maxargs) {
 			usage(stderr);
 			return 2;
 		}
-		return localcmds[i].run(argc - 1, argv + 1);
+		/* argv[0] is the command, as getopt expects. */
+		if ((r = localcmds[i].run(path, argc, argv)) == 2)
+			usage(stderr);
+		return r;
 	}
 	for (i = 0; argc > 0 && i < sizeof subcmds / sizeof subcmds[0]; i++) {
 		if (strcmp(subcmds[i].name, argv[0]) == 0)

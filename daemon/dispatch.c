@@ -26,15 +26,22 @@ static const struct op_entry *const ops[] = {
 	&op_configdev,
 	&op_connect,
 	&op_constants,
+	&op_convert_address,
 	&op_detach_filter,
+	&op_getaddrinfo,
+	&op_getnameinfo,
 	&op_getpeername,
 	&op_getsockname,
 	&op_getsockopt,
 	&op_hello,
+	&op_if_nameindex,
+	&op_ifaddrs,
 	&op_listen,
+	&op_network,
 	&op_open,
 	&op_pass,
 	&op_ping,
+	&op_protocol,
 	&op_recv,
 	&op_recvfrom,
 	&op_recvmsg,
@@ -107,6 +114,8 @@ request_free(struct request *req)
 		closer_close(req->fds[i]);
 	if (req->wait != NULL)
 		event_free(req->wait);
+	if (req->state != NULL)
+		req->state_free(req->state);
 	if (req->args != NULL)
 		rs_params_free(op_params(req->op), req->args);
 	free(req->args);

@@ -39,6 +39,9 @@ struct request {
 	struct event		 *wait;
 	bool			  timed_out;	/* the op runs again after this */
 	long long		  deadline_ms;	/* CLOCK_MONOTONIC; 0: none */
+	/* What a parked op keeps between runs, freed with the request. */
+	void			 *state;
+	void			(*state_free)(void *);
 };
 
 struct op_entry {
@@ -80,5 +83,7 @@ extern const struct op_entry op_attach_filter, op_detach_filter;
 extern const struct op_entry op_subscribe, op_unsubscribe;
 extern const struct op_entry op_checksum;
 extern const struct op_entry op_configdev;
+extern const struct op_entry op_getaddrinfo, op_getnameinfo, op_protocol,
+	     op_network, op_if_nameindex, op_ifaddrs, op_convert_address;
 
 #endif

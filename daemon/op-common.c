@@ -9,6 +9,7 @@
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 
+#include "envelope.h"
 #include "op.h"
 #include "policy.h"
 #include "sockopt.h"
@@ -178,4 +179,22 @@ op_sockname(int fd, bool peer)
 	    len)) == NULL)
 		return json_null();
 	return j;
+}
+
+/* Room kept for the envelope and the other result fields. */
+#define LIST_SLACK	(16 * 1024)
+
+bool
+op_list_add(struct request *req, json_t *list, json_t *entry, size_t *used)
+{
+	size_t n = json_dumpb(entry, NULL, 0, JSON_COMPACT) + 1;
+
+	if (*used + n > RS_MAX_RESPONSE - LIST_SLACK) {
+		json_decref(entry);
+		request_set(req, "truncated", json_true());
+		return false;
+	}
+	*used += n;
+	json_array_append_new(list, entry);
+	return true;
 }

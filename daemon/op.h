@@ -45,5 +45,12 @@ json_t		*op_sockname(int fd, bool peer);
 /* An errno failure on a handle: "<what> on handle N: strerror". */
 int		 op_errno(struct request *req, const struct handle *h,
 		     const char *what, int err);
+/*
+ * Append entry (stolen) to a result list while the response stays under
+ * RS_MAX_RESPONSE (*used counts the bytes so far); past it the entry is
+ * dropped, "truncated": true is set and false returned.
+ */
+bool		 op_list_add(struct request *req, json_t *list, json_t *entry,
+		     size_t *used);
 
 #endif

@@ -1,0 +1,334 @@
+/*
+ * rawsockctl capture and send: the subcommands that stream frames over a
+ * binary channel (PROTOCOL.md section 7) rather than make one request.
+ * Frames are read from and written to pcap files with libpcap.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <pcap/pcap.h>
+
+#include "ctl.h"
+#include "rawsock-channel.h"
+#include "rawsock.h"
+
+#define CHANNEL_MSG_MAX	(RS_FRAME_HDR_SIZE + RS_FRAME_ADDR_MAX + 262144)
+
+static volatile sig_atomic_t stop;
+
+static void
+on_signal(int sig)
+{
+	stop = 1;
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* A managed packet socket on ifname, with an optional pcap filter. */
+static int
+open_packet(struct rs_conn *c, const char *ifname, const char *filter)
+{
+	json_t *req = json_pack("{s:s, s:s, s:s, s:s}", "domain", "packet",
+	    "type", "raw", "protocol", "all", "ifname", ifname);
+	char *text;
+	int h;
+
+	if (filter != NULL)
+		json_object_set_new(req, "filter", json_string(filter));
+	text = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	h = rs_open_json(c, text);
+	free(text);
+	if (h == -1)
+		fprintf(stderr, "rawsockctl: open %s: %s\n", ifname,
+		    rs_last_error(c));
+	return h;
+}
+
+static struct rs_conn *
+ctl_connect(const char *path)
+{
+	struct rs_conn *c;
+
+	if ((c = rs_conn_open(path)) == NULL)
+		fprintf(stderr, "rawsockctl: connect: %s\n", strerror(errno));
+	return c;
+}
+
+static int
+subscribe(struct rs_conn *c, int h, size_t snaplen)
+{
+	int chan;
+
+	if ((chan = rs_subscribe(c, h, 0, snaplen)) == -1)
+		fprintf(stderr, "rawsockctl: subscribe: %s\n",
+		    rs_last_error(c));
+	return chan;
+}
+
+static void
+catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* Write one channel message as a pcap record; 1 written, 0 skipped. */
+static int
+dump_message(pcap_dumper_t *d, const uint8_t *buf, size_t len,
+    unsigned long long *drops)
+{
+	struct rs_frame_hdr hdr;
+	struct pcap_pkthdr ph;
+	const void *addr, *frame;
+	size_t flen;
+
+	if (rs_frame_parse(buf, len, &hdr, &addr, &frame, &flen) == -1)
+		return 0;
+	*drops += hdr.drops;
+	ph.ts.tv_sec = (time_t)(hdr.ts_ns / 1000000000);
+	/* A nanosecond dump keeps nanoseconds in tv_usec. */
+	ph.ts.tv_usec = (suseconds_t)(hdr.ts_ns % 1000000000);
+	ph.caplen = (bpf_u_int32)flen;
+	ph.len = hdr.orig_len;
+	pcap_dump((u_char *)d, &ph, frame);
+	return 1;
+}
+
+/*
+ * capture [-c COUNT] [-f FILTER] [-s SNAPLEN] [-t SECONDS] IFNAME FILE
+ * FILE "-" is stdout.  Ends after COUNT frames, SECONDS, or a signal.
+ */
+int
+ctl_capture(const char *path, int argc, char **argv)
+{
+	struct rs_conn *c;
+	const char *filter = NULL;
+	long long count = -1, seconds = -1, snaplen = 0, deadline, got = 0;
+	unsigned long long drops = 0;
+	pcap_dumper_t *dump;
+	struct pollfd pfd;
+	uint8_t *buf;
+	pcap_t *dead;
+	int ch, h, chan, r = 1;
+	ssize_t n;
+
+	optind = 1;
+	while ((ch = getopt(argc, argv, "c:f:s:t:")) != -1) {
+		switch (ch) {
+		case 'c': count = atoll(optarg); break;
+		case 'f': filter = optarg; break;
+		case 's': snaplen = atoll(optarg); break;
+		case 't': seconds = atoll(optarg); break;
+		default: return 2;
+		}
+	}
+	if (argc - optind != 2 || snaplen < 0)
+		return 2;
+	if ((c = ctl_connect(path)) == NULL)
+		return 1;
+	if ((h = open_packet(c, argv[optind], filter)) == -1 ||
+	    (chan = subscribe(c, h, (size_t)snaplen)) == -1) {
+		rs_conn_close(c);
+		return 1;
+	}
+	dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB,
+	    snaplen > 0 ? (int)snaplen : 262144, PCAP_TSTAMP_PRECISION_NANO);
+	buf = malloc(CHANNEL_MSG_MAX);
+	if (dead == NULL || buf == NULL ||
+	    (dump = pcap_dump_open(dead, argv[optind + 1])) == NULL) {
+		fprintf(stderr, "rawsockctl: %s: %s\n", argv[optind + 1],
+		    dead != NULL ? pcap_geterr(dead) : strerror(ENOMEM));
+		goto out;
+	}
+	catch_signals();
+	deadline = seconds >= 0 ? now_ms() + seconds * 1000 : -1;
+	pfd = (struct pollfd){ .fd = chan, .events = POLLIN };
+	while (!stop && (count < 0 || got < count)) {
+		long long left = deadline < 0 ? 1000 : deadline - now_ms();
+
+		if (left <= 0)
+			break;
+		if (poll(&pfd, 1, (int)(left < 1000 ? left : 1000)) <= 0)
+			continue;
+		if ((n = recv(chan, buf, CHANNEL_MSG_MAX, 0)) <= 0)
+			break;
+		got += dump_message(dump, buf, (size_t)n, &drops);
+	}
+	pcap_dump_close(dump);
+	fprintf(stderr, "rawsockctl: %lld frames captured, %llu dropped\n",
+	    got, drops);
+	r = 0;
+out:
+	if (dead != NULL)
+		pcap_close(dead);
+	free(buf);
+	close(chan);
+	rs_conn_close(c);
+	return r;
+}
+
+/* Wait until the daemon closes its end of the channel, or ms pass. */
+static void
+wait_hangup(int chan, long long ms)
+{
+	struct pollfd pfd = { .fd = chan, .events = POLLIN };
+	long long deadline = now_ms() + ms;
+	char buf[2048];
+
+	while (now_ms() < deadline) {
+		if (poll(&pfd, 1, 100) != 1)
+			continue;
+		if (pfd.revents & POLLHUP)
+			return;
+		if (recv(chan, buf, sizeof buf, MSG_DONTWAIT) == 0)
+			return;
+	}
+}
+
+/* Write one frame on the channel, waiting while it is full. */
+static int
+write_frame(int chan, const void *frame, size_t len)
+{
+	uint8_t hdr[RS_FRAME_HDR_SIZE];
+	struct iovec iov[2] = {
+		{ hdr, rs_frame_build(hdr, 0, NULL, 0, len) },
+		{ (void *)frame, len },
+	};
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2 };
+
+	return sendmsg(chan, &msg, MSG_NOSIGNAL) == -1 ? -1 : 0;
+}
+
+/* One frame given in hex, written repeat times. */
+static int
+send_hex(int chan, const char *hex, long long repeat, long long *sent)
+{
+	static uint8_t frame[65536];
+	size_t len = 0;
+	long long i;
+
+	for (; hex[0] != '\0'; hex += 2) {
+		if (len == sizeof frame || sscanf(hex, "%2hhx",
+		    &frame[len++]) != 1) {
+			errno = EINVAL;
+			return -1;
+		}
+	}
+	for (i = 0; i < repeat && !stop; i++, (*sent)++) {
+		if (write_frame(chan, frame, len) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* The frames of a pcap file, repeat times over. */
+static int
+send_pcap(int chan, const char *file, long long repeat, long long *sent)
+{
+	char err[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *ph;
+	const u_char *data;
+	long long i;
+	pcap_t *p;
+	int r = 0;
+
+	for (i = 0; i < repeat && !stop && r == 0; i++) {
+		if ((p = pcap_open_offline(file, err)) == NULL) {
+			fprintf(stderr, "rawsockctl: %s\n", err);
+			errno = EINVAL;
+			return -1;
+		}
+		while (!stop && r == 0 && pcap_next_ex(p, &ph, &data) == 1) {
+			if ((r = write_frame(chan, data, ph->caplen)) == 0)
+				(*sent)++;
+		}
+		pcap_close(p);
+	}
+	return r;
+}
+
+/* The handle's counters as JSON text (malloc'd), or NULL. */
+static char *
+handle_stats(struct rs_conn *c, int h)
+{
+	char req[64], *resp, *out = NULL;
+	json_t *j;
+
+	snprintf(req, sizeof req, "{\"op\":\"stats\",\"handle\":%d}", h);
+	if ((resp = rs_call_json(c, req, NULL, NULL)) == NULL)
+		return NULL;
+	if ((j = json_loads(resp, 0, NULL)) != NULL)
+		out = json_dumps(json_object_get(j, "handle"), JSON_COMPACT);
+	json_decref(j);
+	free(resp);
+	return out;
+}
+
+/*
+ * send [-n REPEAT] IFNAME HEXFRAME | send [-n REPEAT] -r FILE IFNAME
+ * Frames go through the daemon's checks; refused ones are reported.
+ */
+int
+ctl_send(const char *path, int argc, char **argv)
+{
+	struct rs_conn *c;
+	const char *file = NULL;
+	long long repeat = 1, sent = 0;
+	char *stats;
+	int ch, h, chan, r;
+
+	optind = 1;
+	while ((ch = getopt(argc, argv, "n:r:")) != -1) {
+		switch (ch) {
+		case 'n': repeat = atoll(optarg); break;
+		case 'r': file = optarg; break;
+		default: return 2;
+		}
+	}
+	if (argc - optind != (file != NULL ? 1 : 2) || repeat < 1)
+		return 2;
+	if ((c = ctl_connect(path)) == NULL)
+		return 1;
+	if ((h = open_packet(c, argv[optind], NULL)) == -1 ||
+	    (chan = subscribe(c, h, 0)) == -1) {
+		rs_conn_close(c);
+		return 1;
+	}
+	catch_signals();
+	if (file != NULL)
+		r = send_pcap(chan, file, repeat, &sent);
+	else
+		r = send_hex(chan, argv[optind + 1], repeat, &sent);
+	if (r == -1)
+		fprintf(stderr, "rawsockctl: send: %s\n", strerror(errno));
+	/* Our end of writing: the daemon ends the subscription once it has
+	 * read (and sent or refused) every frame before it. */
+	shutdown(chan, SHUT_WR);
+	wait_hangup(chan, 30000);
+	stats = handle_stats(c, h);
+	printf("{\"written\": %lld, \"handle\": %s}\n", sent,
+	    stats != NULL ? stats : "null");
+	free(stats);
+	close(chan);
+	rs_conn_close(c);
+	return r == -1 ? 1 : 0;
+}
