@@ -15,7 +15,11 @@
 struct handle *
 op_handle(struct request *req, long long id)
 {
-	return handle_find(req->conn, id, &req->err);
+	struct handle *h;
+
+	if ((h = handle_find(req->conn, id, &req->err)) != NULL)
+		request_audit_handle(req, h);
+	return h;
 }
 
 int
@@ -34,6 +38,7 @@ check_ifindex(struct request *req, int ifindex, int bound_ifindex)
 	if (ifindex == 0)
 		return bound_ifindex != 0 ? 0 :
 		    policy_check_unbound(req->rule, &req->err);
+	request_audit_interface(req, NULL, ifindex);
 	if (if_indextoname((unsigned)ifindex, name) == NULL)
 		return rs_error_set(&req->err, RS_E_ERRNO, ENODEV,
 		    "address: no interface with index %d", ifindex);
@@ -65,6 +70,7 @@ op_check_address(struct request *req, int domain, int bound_ifindex,
 static int
 check_option_interface(struct request *req, const struct rs_optval *v)
 {
+	request_audit_interface(req, v->ifname, v->ifindex);
 	if (v->ifname[0] != '\0')
 		return policy_check_interface(req->rule, v->ifname, &req->err);
 	if (v->ifindex != 0)
@@ -90,6 +96,7 @@ op_set_option(struct request *req, int fd, int domain, const json_t *level,
 	    (o = rs_sockopt_lookup(lvl, option, &req->err)) == NULL ||
 	    rs_sockopt_encode(o, value, &v, &req->err) == -1)
 		return -1;
+	request_audit_option(req, o->name);
 	privileged = (o->flags & RS_OF_PRIVILEGED) != 0 &&
 	    !(o->set == RS_OT_INT && v.u.i >= 0 && v.u.i <= o->free_max);
 	if (policy_check_option(req->rule, o->name, privileged,
