@@ -7,6 +7,7 @@
 #define RAWSOCK_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -147,6 +148,73 @@ int rs_subscribe(struct rs_conn *c, int handle, size_t queue_bytes,
     size_t snaplen);
 /** rs_unsubscribe() - end a subscription; the channel reads EOF. */
 int rs_unsubscribe(struct rs_conn *c, int handle);
+
+/*
+ * Checksums, computed locally: no daemon, no connection (the same code as
+ * the daemon's "checksum" op).
+ */
+
+/**
+ * enum rs_checksum_kind - which checksum rs_checksum() writes
+ * @RS_CHECKSUM_IP: the IPv4 header checksum
+ * @RS_CHECKSUM_ICMP: ICMP over IPv4 (over IPv6: ICMPv6)
+ * @RS_CHECKSUM_ICMPV6: ICMPv6, IPv6 only
+ * @RS_CHECKSUM_TCP: TCP over IPv4 or IPv6 (pseudo-header included)
+ * @RS_CHECKSUM_UDP: UDP over IPv4 or IPv6; a computed 0 is written 0xffff
+ * @RS_CHECKSUM_ALL: what fix_checksums does: the IPv4 header checksum,
+ *	then the L4 one the protocol names (TCP, UDP, ICMP, ICMPv6; other
+ *	protocols and fragments keep their L4 bytes)
+ */
+enum rs_checksum_kind {
+	RS_CHECKSUM_IP,
+	RS_CHECKSUM_ICMP,
+	RS_CHECKSUM_ICMPV6,
+	RS_CHECKSUM_TCP,
+	RS_CHECKSUM_UDP,
+	RS_CHECKSUM_ALL,
+};
+
+/**
+ * rs_checksum() - compute and write a checksum of an ethernet frame
+ * @frame: an ethernet frame, with at most two 802.1Q/802.1ad tags; the
+ *	checksum field is written in place
+ * @len: the frame's length in bytes; nothing past it is read.  Bytes past
+ *	the IP total / payload length (padding) are not covered.
+ * @kind: an enum rs_checksum_kind
+ * @sum: receives the 16-bit value written, read in network byte order
+ *	(bytes 70 c7 are 0x70c7); may be NULL
+ * @why: receives a static message saying what is wrong on failure ("IPv4
+ *	header length (IHL) below 5 words"); may be NULL
+ *
+ * Every length (frame, IHL, total / payload length, IPv6 extension
+ * headers, TCP data offset, UDP length) is checked before anything is
+ * written: on failure the frame is untouched.
+ *
+ * Return: 0, or -1 with errno EINVAL (unknown kind, malformed frame).
+ */
+int rs_checksum(void *frame, size_t len, int kind, uint16_t *sum,
+    const char **why);
+
+/**
+ * rs_configdev_json() - configure an interface (the seed's configdev)
+ * @c: the connection
+ * @ifname: the interface, which the caller's rule must list for configdev
+ * @params: a JSON object as text with any of "address" ("198.18.0.5/24";
+ *          IPv4 replaces the interface's IPv4 addresses, IPv6 is added),
+ *          "prefix", "promisc", "noarp", "up" (booleans), or NULL
+ * @state: receives the interface's new state as malloc'd JSON text
+ *         ({"name","index","flags","mtu","mac","promiscuity","promisc",
+ *         "addresses","promisc_held"}), or NULL
+ *
+ * promisc=true is held for this connection until promisc=false or until
+ * the connection closes, however it closes.  Nothing changes unless every
+ * parameter is valid.
+ *
+ * Return: 0, or -1 with errno set (EACCES denied, ENODEV unknown
+ * interface, EINVAL a bad parameter).
+ */
+int rs_configdev_json(struct rs_conn *c, const char *ifname,
+    const char *params, char **state);
 
 #ifdef __cplusplus
 }

@@ -1,10 +1,13 @@
 /*
  * rawsockctl: the command-line client.  One table entry per subcommand,
- * each building one request; responses are printed as JSON.
+ * each building one request; responses are printed as JSON.  A second
+ * table holds the commands that need no daemon (checksum).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +15,8 @@
 
 #include <jansson.h>
 
+#include "bytes.h"
+#include "checksum.h"
 #include "rawsock.h"
 
 struct subcmd {
@@ -112,6 +117,60 @@ use_exec(int *fds, size_t nfds, int argc, char **argv)
 	return 127;
 }
 
+/* A configdev KEY=VALUE argument's JSON value; NULL if it is not one. */
+static json_t *
+configdev_value(const char *key, const char *v)
+{
+	long long n;
+	char *end;
+
+	if (strcmp(key, "address") == 0)
+		return json_string(v);
+	if (strcmp(key, "prefix") == 0) {
+		n = strtoll(v, &end, 10);
+		return *v != '\0' && *end == '\0' ? json_integer(n) : NULL;
+	}
+	if (strcmp(key, "promisc") != 0 && strcmp(key, "noarp") != 0 &&
+	    strcmp(key, "up") != 0)
+		return NULL;
+	if (strcmp(v, "on") == 0 || strcmp(v, "true") == 0)
+		return json_true();
+	if (strcmp(v, "off") == 0 || strcmp(v, "false") == 0)
+		return json_false();
+	return NULL;
+}
+
+/* configdev IFNAME [KEY=VALUE...]: the daemon checks the values. */
+static json_t *
+build_configdev(int argc, char **argv)
+{
+	json_t *req = json_pack("{s:s, s:s}", "op", "configdev", "ifname",
+	    argv[0]);
+	const char *eq;
+	json_t *val;
+	char key[16];
+	size_t n;
+	int i;
+
+	for (i = 1; req != NULL && i < argc; i++) {
+		val = NULL;
+		if ((eq = strchr(argv[i], '=')) != NULL &&
+		    (n = (size_t)(eq - argv[i])) < sizeof key) {
+			memcpy(key, argv[i], n);
+			key[n] = '\0';
+			val = configdev_value(key, eq + 1);
+		}
+		if (val == NULL) {
+			fprintf(stderr, "rawsockctl: configdev: bad argument "
+			    "'%s'\n", argv[i]);
+			json_decref(req);
+			return NULL;
+		}
+		json_object_set_new(req, key, val);
+	}
+	return req;
+}
+
 static const struct subcmd subcmds[] = {
 	{ "status", "status", 0, 0, build_hello, NULL },
 	{ "ping", "ping", 0, 0, build_ping, NULL },
@@ -120,6 +179,79 @@ static const struct subcmd subcmds[] = {
 	{ "call", "call JSON-REQUEST", 1, 1, build_call, NULL },
 	{ "exec", "exec JSON-OPEN-PARAMS PROGRAM [ARGS...]  (socket as fd 3)",
 	    2, -1, build_exec, use_exec },
+	{ "configdev", "configdev IFNAME [address=ADDR[/PREFIX]] [prefix=N] "
+	    "[promisc=on|off] [noarp=on|off] [up=on|off]", 1, -1,
+	    build_configdev, NULL },
+};
+
+/* Hex from arg or, for "-", from stdin; whitespace is ignored. */
+#define HEX_MAX	(1024 * 1024)
+
+static int
+read_hex(const char *arg, struct rs_bytes *out)
+{
+	bool in = strcmp(arg, "-") == 0;
+	size_t n = 0;
+	char *text;
+	int c, r = -1;
+
+	if ((text = malloc(HEX_MAX)) == NULL)
+		return -1;
+	while ((c = in ? getchar() : (unsigned char)*arg++) != EOF &&
+	    c != '\0') {
+		if (isspace(c))
+			continue;
+		if (n == HEX_MAX)
+			goto out;
+		text[n++] = (char)c;
+	}
+	r = rs_hex_decode(text, n, out);
+out:
+	free(text);
+	return r;
+}
+
+/* checksum KIND HEXFRAME|-: locally, with librawsock's rs_checksum(). */
+static int
+run_checksum(int argc, char **argv)
+{
+	struct rs_bytes f = { 0 };
+	const char *why;
+	uint16_t sum;
+	size_t i;
+	int kind;
+
+	if ((kind = rs_csum_kind_parse(argv[0])) == -1) {
+		fprintf(stderr, "rawsockctl: checksum: KIND is ip, icmp, "
+		    "icmpv6, tcp or udp\n");
+		return 2;
+	}
+	if (read_hex(argv[1], &f) == -1) {
+		fprintf(stderr, "rawsockctl: checksum: the frame is not hex "
+		    "(at most %d digits)\n", HEX_MAX);
+		return 2;
+	}
+	if (rs_checksum(f.p, f.n, kind, &sum, &why) == -1) {
+		fprintf(stderr, "rawsockctl: checksum: frame: %s\n", why);
+		rs_bytes_free(&f);
+		return 1;
+	}
+	printf("{\n  \"checksum\": %u,\n  \"frame_hex\": \"", sum);
+	for (i = 0; i < f.n; i++)
+		printf("%02x", f.p[i]);
+	printf("\"\n}\n");
+	rs_bytes_free(&f);
+	return 0;
+}
+
+static const struct localcmd {
+	const char	*name;
+	const char	*usage;
+	int		 nargs;
+	int		 (*run)(int argc, char **argv);
+} localcmds[] = {
+	{ "checksum", "checksum ip|icmp|icmpv6|tcp|udp HEXFRAME|-  (local)",
+	    2, run_checksum },
 };
 
 static void
@@ -131,6 +263,8 @@ usage(FILE *f)
 	    "commands:\n");
 	for (i = 0; i < sizeof subcmds / sizeof subcmds[0]; i++)
 		fprintf(f, "  %s\n", subcmds[i].usage);
+	for (i = 0; i < sizeof localcmds / sizeof localcmds[0]; i++)
+		fprintf(f, "  %s\n", localcmds[i].usage);
 }
 
 /* Print the response; the exit code says whether it was ok. */
@@ -192,6 +326,16 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	for (i = 0; argc > 0 && i < sizeof localcmds / sizeof localcmds[0];
+	    i++) {
+		if (strcmp(localcmds[i].name, argv[0]) != 0)
+			continue;
+		if (argc - 1 != localcmds[i].nargs) {
+			usage(stderr);
+			return 2;
+		}
+		return localcmds[i].run(argc - 1, argv + 1);
+	}
 	for (i = 0; argc > 0 && i < sizeof subcmds / sizeof subcmds[0]; i++) {
 		if (strcmp(subcmds[i].name, argv[0]) == 0)
 			cmd = &subcmds[i];

@@ -376,3 +376,50 @@ rs_detach_filter(struct rs_conn *c, int handle)
 {
 	return (int)run_int(c, handle_req("detach_filter", handle), NULL);
 }
+
+int
+rs_subscribe(struct rs_conn *c, int handle, size_t queue_bytes,
+    size_t snaplen)
+{
+	return run_fd(c, json_pack("{s:s, s:i, s:s, s:I, s:I}", "op",
+	    "subscribe", "handle", handle, "format", "binary",
+	    "queue_bytes", (json_int_t)queue_bytes,
+	    "snaplen", (json_int_t)snaplen));
+}
+
+int
+rs_unsubscribe(struct rs_conn *c, int handle)
+{
+	return (int)run_int(c, handle_req("unsubscribe", handle), NULL);
+}
+
+int
+rs_configdev_json(struct rs_conn *c, const char *ifname, const char *params,
+    char **state)
+{
+	json_t *req = params != NULL ? json_loads(params, 0, NULL) :
+	    json_object();
+	json_t *resp;
+
+	if (state != NULL)
+		*state = NULL;
+	if (!json_is_object(req) || ifname == NULL ||
+	    json_object_set_new(req, "ifname", json_string(ifname)) == -1) {
+		json_decref(req);
+		errno = EINVAL;
+		return -1;
+	}
+	json_object_set_new(req, "op", json_string("configdev"));
+	if ((resp = run(c, req, NULL, NULL)) == NULL)
+		return -1;
+	json_object_del(resp, "id");
+	json_object_del(resp, "ok");
+	if (state != NULL &&
+	    (*state = json_dumps(resp, JSON_COMPACT)) == NULL) {
+		json_decref(resp);
+		errno = ENOMEM;
+		return -1;
+	}
+	json_decref(resp);
+	return 0;
+}

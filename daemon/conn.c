@@ -19,6 +19,7 @@
 #include "dispatch.h"
 #include "envelope.h"
 #include "log.h"
+#include "promisc.h"
 
 /* Stop reading a client whose unsent responses cost this much. */
 #define CONN_OUTQ_PAUSE		(128 * 1024)
@@ -144,6 +145,7 @@ conn_close(struct conn *c, const char *why)
 	dispatch_cancel(c);
 	while ((h = TAILQ_FIRST(&c->handles)) != NULL)
 		handle_close(h);
+	promisc_release_all(c);
 	event_free(c->ev_read);
 	event_free(c->ev_write);
 	c->ev_read = c->ev_write = NULL;
@@ -265,6 +267,23 @@ conn_send(struct conn *c, const json_t *msg, const int *fds, size_t nfds)
 	c->out_bytes += OUTMSG_COST(m);
 	conn_flush(c);
 	return c->dead ? -1 : 0;
+}
+
+int
+conn_post(struct conn *c, const json_t *msg)
+{
+	struct outmsg *m;
+
+	if (c->dead || (m = calloc(1, sizeof *m)) == NULL)
+		return -1;
+	if ((m->buf = rs_encode(msg, RS_MAX_RESPONSE, &m->len)) == NULL) {
+		free(m);
+		return -1;
+	}
+	TAILQ_INSERT_TAIL(&c->outq, m, entry);
+	c->out_bytes += OUTMSG_COST(m);
+	event_add(c->ev_write, NULL);
+	return 0;
 }
 
 /* Close every fd a client tried to pass us; returns how many. */

@@ -23,7 +23,9 @@ static const struct op_entry *const ops[] = {
 	&op_accept,
 	&op_attach_filter,
 	&op_bind,
+	&op_checksum,
 	&op_close,
+	&op_configdev,
 	&op_connect,
 	&op_constants,
 	&op_detach_filter,
@@ -46,6 +48,8 @@ static const struct op_entry *const ops[] = {
 	&op_shutdown,
 	&op_socketpair,
 	&op_stats,
+	&op_subscribe,
+	&op_unsubscribe,
 };
 
 /* Privileged ops: every call that runs leaves one audit record. */
@@ -54,6 +58,7 @@ static const struct op_entry *const audited_ops[] = {
 	&op_attach_filter,
 	&op_bind,
 	&op_close,
+	&op_configdev,
 	&op_connect,
 	&op_detach_filter,
 	&op_open,

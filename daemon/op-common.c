@@ -6,11 +6,13 @@
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <linux/if_ether.h>
 #include <linux/if_packet.h>
 
 #include "op.h"
 #include "policy.h"
 #include "sockopt.h"
+#include "spoof.h"
 
 struct handle *
 op_handle(struct request *req, long long id)
@@ -31,23 +33,23 @@ op_errno(struct request *req, const struct handle *h, const char *what,
 }
 
 static int
-check_ifindex(struct request *req, int ifindex, int bound_ifindex)
+check_ifindex(const struct policy_rule *r, int ifindex, int bound_ifindex,
+    struct rs_error *e)
 {
 	char name[IF_NAMESIZE];
 
 	if (ifindex == 0)
-		return bound_ifindex != 0 ? 0 :
-		    policy_check_unbound(req->rule, &req->err);
-	request_audit_interface(req, NULL, ifindex);
+		return bound_ifindex != 0 ? 0 : policy_check_unbound(r, e);
 	if (if_indextoname((unsigned)ifindex, name) == NULL)
-		return rs_error_set(&req->err, RS_E_ERRNO, ENODEV,
+		return rs_error_set(e, RS_E_ERRNO, ENODEV,
 		    "address: no interface with index %d", ifindex);
-	return policy_check_interface(req->rule, name, &req->err);
+	return policy_check_interface(r, name, e);
 }
 
 int
-op_check_address(struct request *req, int domain, int bound_ifindex,
-    const struct rs_addr *a, bool binding)
+op_check_address_rule(const struct policy_rule *r, int domain,
+    int bound_ifindex, const struct rs_addr *a, bool binding,
+    struct rs_error *e)
 {
 	const struct sockaddr_ll *sll = (const struct sockaddr_ll *)&a->ss;
 	const struct sockaddr_in *sin = (const struct sockaddr_in *)&a->ss;
@@ -55,14 +57,70 @@ op_check_address(struct request *req, int domain, int bound_ifindex,
 
 	switch (a->ss.ss_family) {
 	case AF_PACKET:
-		return check_ifindex(req, sll->sll_ifindex, bound_ifindex);
+		return check_ifindex(r, sll->sll_ifindex, bound_ifindex, e);
 	case AF_INET:
-		return binding ? policy_check_port(req->rule,
-		    ntohs(sin->sin_port), &req->err) : 0;
+		return binding ? policy_check_port(r, ntohs(sin->sin_port),
+		    e) : 0;
 	case AF_INET6:
-		return binding ? policy_check_port(req->rule,
-		    ntohs(sin6->sin6_port), &req->err) : 0;
+		return binding ? policy_check_port(r, ntohs(sin6->sin6_port),
+		    e) : 0;
 	}
+	return 0;
+}
+
+int
+op_check_address(struct request *req, int domain, int bound_ifindex,
+    const struct rs_addr *a, bool binding)
+{
+	const struct sockaddr_ll *sll = (const struct sockaddr_ll *)&a->ss;
+
+	if (a->ss.ss_family == AF_PACKET && sll->sll_ifindex != 0)
+		request_audit_interface(req, NULL, sll->sll_ifindex);
+	return op_check_address_rule(req->rule, domain, bound_ifindex, a,
+	    binding, &req->err);
+}
+
+bool
+op_ip_hdrincl(const struct handle *h)
+{
+	int on = 0;
+	socklen_t len = sizeof on;
+
+	if (h->type != SOCK_RAW || (h->domain != AF_INET &&
+	    h->domain != AF_INET6))
+		return false;
+	if (h->protocol == IPPROTO_RAW)
+		return true;
+	if (h->domain == AF_INET)
+		return getsockopt(h->fd, IPPROTO_IP, IP_HDRINCL, &on,
+		    &len) == 0 && on;
+	return getsockopt(h->fd, IPPROTO_IPV6, IPV6_HDRINCL, &on,
+	    &len) == 0 && on;
+}
+
+int
+op_check_spoof(const struct policy_rule *r, const struct handle *h,
+    const struct rs_addr *to, const uint8_t *p, size_t n,
+    struct rs_error *e)
+{
+	const struct sockaddr_ll *sll = (const struct sockaddr_ll *)&to->ss;
+	int ifindex = h->ifindex;
+	uint16_t proto = (uint16_t)h->protocol;
+
+	if (!policy_checks_spoof(r))
+		return 0;
+	if (to->len > 0 && to->ss.ss_family == AF_PACKET) {
+		if (sll->sll_ifindex != 0)
+			ifindex = sll->sll_ifindex;
+		if (sll->sll_protocol != 0)
+			proto = ntohs(sll->sll_protocol);
+	}
+	if (h->domain == AF_PACKET)
+		return spoof_check(ifindex, h->type == SOCK_RAW ? SPOOF_ETHER :
+		    SPOOF_L3, proto, p, n, e);
+	if (op_ip_hdrincl(h))
+		return spoof_check(ifindex, SPOOF_L3, h->domain == AF_INET ?
+		    ETH_P_IP : ETH_P_IPV6, p, n, e);
 	return 0;
 }
 
@@ -74,7 +132,7 @@ check_option_interface(struct request *req, const struct rs_optval *v)
 	if (v->ifname[0] != '\0')
 		return policy_check_interface(req->rule, v->ifname, &req->err);
 	if (v->ifindex != 0)
-		return check_ifindex(req, v->ifindex, 0);
+		return check_ifindex(req->rule, v->ifindex, 0, &req->err);
 	/* SO_BINDTODEVICE "": unbind, onto every interface. */
 	return policy_check_unbound(req->rule, &req->err);
 }

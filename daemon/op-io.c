@@ -1,7 +1,8 @@
 /*
  * I/O on managed sockets: send, sendto, sendmsg, recv, recvfrom, recvmsg.
- * Frames a client may not send (spoof: false) are refused here, and no
- * receive ever blocks the loop: a wait parks the request.
+ * Checksums are fixed here when asked (before the spoof check sees the
+ * frame), frames a client may not send (spoof: false) are refused here,
+ * and no receive ever blocks the loop: a wait parks the request.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -14,6 +15,7 @@
 #include <event2/event.h>
 
 #include "bytes.h"
+#include "checksum.h"
 #include "cmsg.h"
 #include "const.h"
 #include "op.h"
@@ -27,6 +29,7 @@
 struct io_args {
 	long long	 handle;
 	struct rs_bytes	 data;
+	bool		 fix_checksums;
 	long long	 start;
 	long long	 end;
 	long		 flags;
@@ -42,6 +45,8 @@ struct io_args {
 	RS_PF_REQUIRED, 0, 0, 0, 0 }
 #define IO_FLAGS { "flags", RS_P_FLAGS, offsetof(struct io_args, flags), 0, \
 	RS_CG_MSG, 0, 0, 0 }
+#define IO_FIX { "fix_checksums", RS_P_BOOL,				\
+	offsetof(struct io_args, fix_checksums), 0, 0, 0, 0, 0 }
 #define IO_DATA								\
 	{ "data", RS_P_BYTES, offsetof(struct io_args, data),		\
 	    RS_PF_REQUIRED, 0, 0, 0, 0 },				\
@@ -55,16 +60,16 @@ struct io_args {
 	    0, 0, 0, -1, 86400000 }
 
 static const struct rs_param send_params[] = {
-	IO_HANDLE, IO_DATA, IO_FLAGS, RS_PARAM_END
+	IO_HANDLE, IO_DATA, IO_FLAGS, IO_FIX, RS_PARAM_END
 };
 static const struct rs_param sendto_params[] = {
-	IO_HANDLE, IO_DATA, IO_FLAGS,
+	IO_HANDLE, IO_DATA, IO_FLAGS, IO_FIX,
 	{ "address", RS_P_ADDR, offsetof(struct io_args, address),
 	    RS_PF_REQUIRED, 0, 0, 0, 0 },
 	RS_PARAM_END
 };
 static const struct rs_param sendmsg_params[] = {
-	IO_HANDLE, IO_FLAGS,
+	IO_HANDLE, IO_FLAGS, IO_FIX,
 	{ "address", RS_P_ADDR, offsetof(struct io_args, address), 0, 0, 0,
 	    0, 0 },
 	{ "iov", RS_P_ARRAY, offsetof(struct io_args, iov), RS_PF_REQUIRED,
@@ -83,33 +88,51 @@ static const struct rs_param recvmsg_params[] = {
 	RS_PARAM_END
 };
 
-/* The interface and L3 protocol a frame goes out on, for the check. */
+/*
+ * fix_checksums: the IPv4 header checksum and the L4 one (TCP, UDP,
+ * ICMP, ICMPv6) of what the client sends, where the client writes the
+ * headers: an ethernet frame on a packet raw socket, an IP packet on a
+ * packet dgram socket or a raw inet socket with IP_HDRINCL.  Where the
+ * kernel builds the IP header there is no pseudo-header to know, so the
+ * request is refused.
+ */
+static int
+fix_checksums(struct request *req, const struct handle *h,
+    const struct rs_addr *to, uint8_t *p, size_t n, const char *field)
+{
+	const struct sockaddr_ll *sll = (const struct sockaddr_ll *)&to->ss;
+	uint16_t proto = (uint16_t)h->protocol;
+	const char *why;
+	int r;
+
+	if (h->domain == AF_PACKET && h->type == SOCK_RAW)
+		r = rs_csum_ether(p, n, RS_CSUM_ALL, NULL, &why);
+	else if (h->domain == AF_PACKET) {
+		if (to->len > 0 && to->ss.ss_family == AF_PACKET &&
+		    sll->sll_protocol != 0)
+			proto = ntohs(sll->sll_protocol);
+		r = rs_csum_l3(p, n, proto == ETH_P_ALL ? 0 : proto,
+		    RS_CSUM_ALL, NULL, &why);
+	} else if (op_ip_hdrincl(h))
+		r = rs_csum_l3(p, n, h->domain == AF_INET ? ETH_P_IP :
+		    ETH_P_IPV6, RS_CSUM_ALL, NULL, &why);
+	else
+		return rs_error_set(&req->err, RS_E_BAD_REQUEST, 0,
+		    "fix_checksums: the kernel builds this socket's headers "
+		    "(only packet sockets and raw sockets with IP_HDRINCL)");
+	if (r == -1)
+		return rs_error_set(&req->err, RS_E_BAD_REQUEST, 0,
+		    "%s: %s", field, why);
+	return 0;
+}
+
 static int
 check_spoof(struct request *req, const struct handle *h,
     const struct rs_addr *to, const uint8_t *p, size_t n)
 {
-	const struct sockaddr_ll *sll = (const struct sockaddr_ll *)&to->ss;
-	int ifindex = h->ifindex, hdrincl = 0;
-	uint16_t proto = (uint16_t)h->protocol;
-	socklen_t len = sizeof hdrincl;
-
-	if (!policy_checks_spoof(req->rule))
-		return 0;
-	if (to->len > 0 && to->ss.ss_family == AF_PACKET) {
-		if (sll->sll_ifindex != 0)
-			ifindex = sll->sll_ifindex;
-		if (sll->sll_protocol != 0)
-			proto = ntohs(sll->sll_protocol);
-	}
-	if (h->domain == AF_PACKET)
-		return spoof_check(ifindex, h->type == SOCK_RAW ? SPOOF_ETHER :
-		    SPOOF_L3, proto, p, n, &req->err);
-	if (h->domain == AF_INET && h->type == SOCK_RAW &&
-	    (h->protocol == IPPROTO_RAW || (getsockopt(h->fd, IPPROTO_IP,
-	    IP_HDRINCL, &hdrincl, &len) == 0 && hdrincl)))
-		return spoof_check(ifindex, SPOOF_L3, ETH_P_IP, p, n,
-		    &req->err);
-	return 0;
+	if (policy_checks_spoof(req->rule))
+		spoof_refresh();
+	return op_check_spoof(req->rule, h, to, p, n, &req->err);
 }
 
 static int
@@ -127,7 +150,9 @@ do_send(struct request *req, struct io_args *a, bool to)
 		return rs_error_set(&req->err, RS_E_BAD_REQUEST, 0,
 		    "start/end: outside the %zu bytes of data", a->data.n);
 	if ((to && op_check_address(req, h->domain, h->ifindex, dst,
-	    false) == -1) || check_spoof(req, h, dst, a->data.p + a->start,
+	    false) == -1) || (a->fix_checksums && fix_checksums(req, h, dst,
+	    a->data.p + a->start, (size_t)(end - a->start), "data") == -1) ||
+	    check_spoof(req, h, dst, a->data.p + a->start,
 	    (size_t)(end - a->start)) == -1)
 		return OP_FAIL;
 	n = sendto(h->fd, a->data.p + a->start, (size_t)(end - a->start),
@@ -191,6 +216,22 @@ gather_iov(struct request *req, const json_t *list, struct rs_bytes *parts,
 	return 0;
 }
 
+/* Fix the joined iov, then copy it back into the parts sent. */
+static int
+fix_iov(struct request *req, const struct handle *h, const struct rs_addr *to,
+    struct rs_bytes *parts, size_t nparts, const struct rs_bytes *all)
+{
+	size_t i, off = 0;
+
+	if (fix_checksums(req, h, to, all->p, all->n, "iov") == -1)
+		return -1;
+	for (i = 0; i < nparts; i++) {
+		memcpy(parts[i].p, all->p + off, parts[i].n);
+		off += parts[i].n;
+	}
+	return 0;
+}
+
 static int
 sendmsg_op(struct request *req, void *argp)
 {
@@ -209,6 +250,8 @@ sendmsg_op(struct request *req, void *argp)
 	if (gather_iov(req, a->iov, parts, &nparts, &all) == -1 ||
 	    (a->address.len > 0 && op_check_address(req, h->domain,
 	    h->ifindex, &a->address, false) == -1) ||
+	    (a->fix_checksums && fix_iov(req, h, &a->address, parts, nparts,
+	    &all) == -1) ||
 	    check_spoof(req, h, &a->address, all.p, all.n) == -1 ||
 	    (a->control != NULL && cmsg_encode(a->control,
 	    !policy_checks_spoof(req->rule), &cb, &req->err) == -1))
@@ -277,6 +320,10 @@ do_recv(struct request *req, struct io_args *a, bool msgop, bool from)
 
 	if ((h = op_handle(req, a->handle)) == NULL)
 		return OP_FAIL;
+	if (h->stream != NULL)
+		return rs_error_set(&req->err, RS_E_BAD_REQUEST, 0, "handle "
+		    "%lld is subscribed: its frames go to the subscription",
+		    h->id);
 	/* Datagrams: learn the real length (MSG_TRUNC means "discard" on
 	 * a stream). */
 	if (h->type != SOCK_STREAM)

@@ -48,14 +48,20 @@ static int
 decode_bool(const struct rs_param *p, const json_t *v, void *args,
     struct rs_error *e)
 {
+	bool b;
+
 	if (json_is_boolean(v))
-		*(bool *)FIELD(args, p) = json_is_true(v);
+		b = json_is_true(v);
 	else if (json_is_integer(v) && (json_integer_value(v) == 0 ||
 	    json_integer_value(v) == 1))
-		*(bool *)FIELD(args, p) = json_integer_value(v) == 1;
+		b = json_integer_value(v) == 1;
 	else
 		return rs_error_set(e, RS_E_BAD_REQUEST, 0,
 		    "%s: expected a boolean", p->name);
+	if (p->type == RS_P_TRIBOOL)
+		*(int *)FIELD(args, p) = b;
+	else
+		*(bool *)FIELD(args, p) = b;
 	return 0;
 }
 
@@ -125,6 +131,7 @@ decode_one(const struct rs_param *p, const char *key, const json_t *v,
 	case RS_P_INT:
 		return decode_int(p, v, args, e);
 	case RS_P_BOOL:
+	case RS_P_TRIBOOL:
 		return decode_bool(p, v, args, e);
 	case RS_P_STR:
 		if (!json_is_string(v))
@@ -174,6 +181,8 @@ rs_params_decode(const json_t *obj, const struct rs_param *table, void *args,
 			*(long long *)FIELD(args, p) = p->def;
 		else if (p->type == RS_P_CONST || p->type == RS_P_FLAGS)
 			*(long *)FIELD(args, p) = (long)p->def;
+		else if (p->type == RS_P_TRIBOOL)
+			*(int *)FIELD(args, p) = -1;
 		if ((p->flags & RS_PF_REQUIRED) && !is_present(p, obj))
 			return rs_error_set(e, RS_E_BAD_REQUEST, 0,
 			    "%s: missing", p->name);

@@ -18,6 +18,7 @@
 enum rs_ptype {
 	RS_P_INT,	/* long long, within [min, max] (both 0: any) */
 	RS_P_BOOL,	/* bool; true/false or 0/1 */
+	RS_P_TRIBOOL,	/* int; like RS_P_BOOL, but -1 when absent */
 	RS_P_STR,	/* const char *, borrowed from the request */
 	RS_P_CONST,	/* long; integer or name within groups */
 	RS_P_FLAGS,	/* long; integer, name or list of names within groups */

@@ -892,6 +892,22 @@ def fd_is_at_eof(fd, timeout=2.0):
     return bool(ready) and os.read(fd, 1) == b""
 
 
+def wait_frame(sock, predicate, timeout=3.0, limit=5000):
+    """The first datagram on sock that satisfies predicate, else None."""
+    deadline = time.monotonic() + timeout
+    for _ in range(limit):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        ready, _, _ = select.select([sock], [], [], left)
+        if not ready:
+            return None
+        data = sock.recv(65536)
+        if predicate(data):
+            return data
+    return None
+
+
 # --------------------------------------------------------------------------
 # Reading "allowed" (PROTOCOL.md 5: the effective policy for this peer)
 

@@ -43,7 +43,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (  # noqa: E402
     DAEMON_V4, OTHER_UID, PEER_V4, TEST_GID, TEST_UID, Client,
     DaemonTestCase, Gate, Tally, as_user, assert_error, assert_ok,
-    connect_as, run_tests, spawn_as_user, wait_until)
+    connect_as, run_tests, spawn_as_user, wait_frame, wait_until)
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -137,22 +137,6 @@ def udp_payload(frame):
     ihl = (frame[14] & 0x0F) * 4
     length = struct.unpack("!H", frame[14 + ihl + 4:14 + ihl + 6])[0]
     return frame[14 + ihl + 8:14 + ihl + length]
-
-
-def wait_frame(sock, predicate, timeout=3.0, limit=5000):
-    """The first datagram on sock that satisfies predicate, else None."""
-    deadline = time.monotonic() + timeout
-    for _ in range(limit):
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return None
-        ready, _, _ = select.select([sock], [], [], left)
-        if not ready:
-            return None
-        data = sock.recv(65536)
-        if predicate(data):
-            return data
-    return None
 
 
 def ok(resp):

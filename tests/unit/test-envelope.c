@@ -201,6 +201,7 @@ struct args {
 	long		 flags;
 	struct rs_bytes	 data;
 	const json_t	*list;
+	int		 tri;
 };
 
 static const struct rs_param table[] = {
@@ -214,6 +215,7 @@ static const struct rs_param table[] = {
 	    0, 0 },
 	{ "data", RS_P_BYTES, offsetof(struct args, data), 0, 0, 0, 0, 0 },
 	{ "list", RS_P_ARRAY, offsetof(struct args, list), 0, 0, 0, 0, 0 },
+	{ "tri", RS_P_TRIBOOL, offsetof(struct args, tri), 0, 0, 0, 0, 0 },
 	RS_PARAM_END
 };
 
@@ -248,7 +250,8 @@ test_params_ok(void **state)
 {
 	json_t *obj = json_loads("{\"id\":1,\"op\":\"x\",\"s\":\"hi\","
 	    "\"type\":\"raw\",\"flags\":[\"MSG_PEEK\",\"dontwait\"],"
-	    "\"data_hex\":\"0102\",\"flag\":1,\"list\":[]}", 0, NULL);
+	    "\"data_hex\":\"0102\",\"flag\":1,\"list\":[],\"tri\":false}", 0,
+	    NULL);
 	struct rs_error e;
 	struct args a;
 
@@ -262,6 +265,7 @@ test_params_ok(void **state)
 	assert_int_equal(a.data.n, 2);
 	assert_int_equal(a.data.p[1], 2);
 	assert_int_equal(json_array_size(a.list), 0);
+	assert_int_equal(a.tri, 0);
 	rs_params_free(table, &a);
 	json_decref(obj);
 }
@@ -277,6 +281,9 @@ test_params_defaults(void **state)
 	assert_int_equal(a.type, -1);
 	assert_false(a.flag);
 	assert_null(a.list);
+	assert_int_equal(a.tri, -1);
+	assert_int_equal(decode("{\"s\":\"x\",\"tri\":true}", &a, &e), 0);
+	assert_int_equal(a.tri, 1);
 }
 
 static void
@@ -288,6 +295,7 @@ test_params_bad(void **state)
 	decode_fails("{\"s\":\"x\",\"n\":0}", "n: out of range");
 	decode_fails("{\"s\":\"x\",\"n\":101}", "n: out of range");
 	decode_fails("{\"s\":\"x\",\"flag\":2}", "flag: expected a boolean");
+	decode_fails("{\"s\":\"x\",\"tri\":null}", "tri: expected a boolean");
 	decode_fails("{\"s\":\"x\",\"type\":\"SOCK_BOGUS\"}", "type:");
 	decode_fails("{\"s\":\"x\",\"type\":1.5}", "type:");
 	decode_fails("{\"s\":\"x\",\"flags\":[\"MSG_PEEK\",{}]}", "flags:");
