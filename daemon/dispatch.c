@@ -4,6 +4,7 @@
  * no op has to, and so is the parking of requests that wait on a socket.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -14,6 +15,7 @@
 #include "daemon.h"
 #include "dispatch.h"
 #include "envelope.h"
+#include "handle.h"
 #include "log.h"
 #include "policy.h"
 
@@ -57,6 +59,22 @@ static const struct op_entry *const ops[] = {
 	&op_unsubscribe,
 };
 
+/* Privileged ops: every call that runs leaves one audit record. */
+static const struct op_entry *const audited_ops[] = {
+	&op_accept,
+	&op_attach_filter,
+	&op_bind,
+	&op_close,
+	&op_configdev,
+	&op_connect,
+	&op_detach_filter,
+	&op_open,
+	&op_pass,
+	&op_server_socket,
+	&op_setsockopt,
+	&op_subscribe,
+};
+
 static const struct rs_param no_params[] = { RS_PARAM_END };
 
 static const struct op_entry *
@@ -69,6 +87,18 @@ op_find(const char *name)
 			return ops[i];
 	}
 	return NULL;
+}
+
+static bool
+op_audited(const struct op_entry *op)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof audited_ops / sizeof audited_ops[0]; i++) {
+		if (audited_ops[i] == op)
+			return true;
+	}
+	return false;
 }
 
 static void
@@ -167,6 +197,9 @@ request_run(struct request *req)
 		return;
 	}
 	c->pending = NULL;
+	if (op_audited(req->op))
+		audit_emit(req->op->name, c->id, &c->peer, &req->audit,
+		    &req->err, req->rule != NULL ? req->rule->label : "none");
 	request_finish(req, r);
 	conn_resume(c);
 }
@@ -184,6 +217,7 @@ run_op(struct conn *c, const struct op_entry *op, struct rs_request *env)
 	req->op = op;
 	req->root = json_incref(env->root);
 	req->id = env->id;
+	audit_fields_init(&req->audit);
 	if (op->args_size > 0 &&
 	    (req->args = calloc(1, op->args_size)) == NULL) {
 		rs_error_set(&req->err, RS_E_ERRNO, ENOMEM, "out of memory");
@@ -312,4 +346,36 @@ request_pass_fd(struct request *req, int fd, const char *what)
 	}
 	json_array_append_new(list, json_string(what));
 	return 0;
+}
+
+void
+request_audit_socket(struct request *req, int domain, int type, int protocol)
+{
+	req->audit.domain = domain;
+	req->audit.type = type;
+	req->audit.protocol = protocol;
+}
+
+void
+request_audit_interface(struct request *req, const char *ifname, int ifindex)
+{
+	if (ifname != NULL)
+		snprintf(req->audit.ifname, sizeof req->audit.ifname, "%s",
+		    ifname);
+	req->audit.ifindex = ifindex;
+}
+
+void
+request_audit_handle(struct request *req, const struct handle *h)
+{
+	request_audit_socket(req, h->domain, h->type, h->protocol);
+	if (req->audit.ifname[0] == '\0' && req->audit.ifindex == 0)
+		req->audit.ifindex = h->ifindex;
+	req->audit.handle = h->id;
+}
+
+void
+request_audit_option(struct request *req, const char *name)
+{
+	req->audit.option = name;
 }

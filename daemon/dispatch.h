@@ -11,11 +11,13 @@
 #include <stddef.h>
 #include <jansson.h>
 
+#include "audit.h"
 #include "conn.h"
 #include "error.h"
 #include "params.h"
 
 struct event;
+struct handle;
 struct policy_rule;
 struct op_entry;
 
@@ -42,6 +44,7 @@ struct request {
 	/* What a parked op keeps between runs, freed with the request. */
 	void			 *state;
 	void			(*state_free)(void *);
+	struct audit_fields	  audit;	/* request_audit_*() */
 };
 
 struct op_entry {
@@ -70,6 +73,19 @@ void	 request_set(struct request *req, const char *key, json_t *value);
  */
 int	 request_wait(struct request *req, int fd, short what,
 	     long long timeout_ms);
+
+/*
+ * What a privileged op acted on, for its audit record: the socket it
+ * makes, the interface asked for, the handle named (op_handle() records
+ * that one), a socket option.  Call before the policy check so a denied
+ * record says what was refused.
+ */
+void	 request_audit_socket(struct request *req, int domain, int type,
+	     int protocol);
+void	 request_audit_interface(struct request *req, const char *ifname,
+	     int ifindex);
+void	 request_audit_handle(struct request *req, const struct handle *h);
+void	 request_audit_option(struct request *req, const char *name);
 
 /* The ops, one table entry each (op-*.c). */
 extern const struct op_entry op_hello, op_ping, op_constants, op_stats;

@@ -49,7 +49,7 @@ log_enabled(int level)
 void
 log_msg(int level, const char *fmt, ...)
 {
-	char line[1024];
+	char line[1024], *p;
 	va_list ap;
 
 	if (!log_enabled(level))
@@ -57,6 +57,12 @@ log_msg(int level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
+	/* Messages quote clients (names, paths): one line, whatever they
+	 * sent, so nobody can forge a log or audit line. */
+	for (p = line; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	}
 	/* One write per line so concurrent threads never interleave. */
 	fprintf(stderr, "<%d>%s\n", level, line);
 }

@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +20,9 @@
 #include "envelope.h"
 #include "ifwatch.h"
 #include "log.h"
+#include "notify.h"
 #include "policy.h"
+#include "privs.h"
 #include "server.h"
 #include "spoof.h"
 
@@ -30,6 +33,7 @@ usage(FILE *f)
 	    "usage: rawsockd [--socket PATH] [--socket-mode MODE] "
 	    "[--policy FILE]\n"
 	    "                [--log-level err|warning|notice|info|debug]\n"
+	    "                [--user USER[:GROUP] | --user UID:GID]\n"
 	    "       rawsockd --check-policy FILE\n"
 	    "       rawsockd --version\n");
 }
@@ -76,13 +80,18 @@ reload_cb(evutil_socket_t sig, short what, void *arg)
 	char err[512];
 	struct policy *p;
 
+	notify("RELOADING=1");
 	if ((p = policy_load(d->policy_path, err, sizeof err)) == NULL) {
 		log_err("reload refused, keeping the old policy: %s", err);
+		notify("READY=1\nSTATUS=reload refused, kept %zu policy rules",
+		    d->policy->nrules);
 		return;
 	}
 	policy_free(d->policy);
 	d->policy = p;
 	log_notice("policy reloaded from %s (%zu rules)", d->policy_path,
+	    p->nrules);
+	notify("READY=1\nSTATUS=serving, %zu policy rules (reloaded)",
 	    p->nrules);
 }
 
@@ -92,7 +101,39 @@ exit_cb(evutil_socket_t sig, short what, void *arg)
 	struct daemon *d = arg;
 
 	log_notice("signal %d: exiting", (int)sig);
+	notify("STOPPING=1\nSTATUS=exiting on signal %d", (int)sig);
 	event_base_loopexit(d->base, NULL);
+}
+
+/*
+ * Become the --user: the socket is already bound (as root, and given to
+ * the user), the policy already read; a reload must still be able to
+ * read it, so refuse to run if it cannot.
+ */
+static int
+drop_privileges(struct daemon *d, const struct privs_user *u)
+{
+	char err[256], *copy;
+
+	if (privs_drop(u, err, sizeof err) == -1) {
+		log_err("%s", err);
+		return -1;
+	}
+	if (access(d->policy_path, R_OK) == -1 && errno != ENOENT) {
+		log_err("%s: not readable as uid %u: %s", d->policy_path,
+		    (unsigned)u->uid, strerror(errno));
+		return -1;
+	}
+	if (d->socket_path != NULL && (copy = strdup(d->socket_path)) != NULL) {
+		if (access(dirname(copy), W_OK) == -1)
+			log_warn("%s: not writable as uid %u: the socket will "
+			    "stay behind at exit", copy, (unsigned)u->uid);
+		free(copy);
+	}
+	log_notice("running as uid %u gid %u with CAP_NET_RAW, CAP_NET_ADMIN "
+	    "and CAP_NET_BIND_SERVICE only", (unsigned)u->uid,
+	    (unsigned)u->gid);
+	return 0;
 }
 
 static void
@@ -115,19 +156,22 @@ main(int argc, char **argv)
 		{ "policy", required_argument, NULL, 'p' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "check-policy", required_argument, NULL, 'c' },
+		{ "user", required_argument, NULL, 'u' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct daemon d = { .policy_path = RAWSOCKD_POLICY_PATH };
 	const char *socket_path = RAWSOCKD_SOCKET_PATH;
+	struct privs_user user, *userp = NULL;
+	char err[256];
 	struct event *sigs[3];
 	int ch, level, explicit_policy = 0, r;
 	mode_t mode = 0666;
 	char *end;
 	size_t i;
 
-	while ((ch = getopt_long(argc, argv, "s:m:p:l:c:Vh", longopts,
+	while ((ch = getopt_long(argc, argv, "s:m:p:l:c:u:Vh", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 's':
@@ -155,6 +199,14 @@ main(int argc, char **argv)
 			break;
 		case 'c':
 			return check_policy(optarg);
+		case 'u':
+			if (privs_parse_user(optarg, &user, err,
+			    sizeof err) == -1) {
+				fprintf(stderr, "rawsockd: %s\n", err);
+				return 2;
+			}
+			userp = &user;
+			break;
 		case 'V':
 			puts("rawsockd " RAWSOCKD_VERSION);
 			return 0;
@@ -182,12 +234,19 @@ main(int argc, char **argv)
 		log_err("out of memory");
 		return 1;
 	}
-	if (closer_start() == -1) {
-		log_err("cannot start the closer thread");
+	if (server_start(&d, socket_path, mode, userp) < 0)
+		return 1;
+	/* Capabilities and no_new_privs are per thread: before any starts. */
+	if (userp != NULL && drop_privileges(&d, userp) == -1) {
+		server_stop(&d);
 		return 1;
 	}
-	if (server_start(&d, socket_path, mode) < 0)
+	if (privs_no_new_privs() == -1 || closer_start() == -1 ||
+	    notify_watchdog_start(d.base) == -1) {
+		log_err("cannot start: %s", strerror(errno));
+		server_stop(&d);
 		return 1;
+	}
 	if ((r = ifwatch_open()) < 0)
 		log_warn("no rtnetlink watch (%s): interface facts are read "
 		    "for every frame checked", strerror(-r));
@@ -198,6 +257,7 @@ main(int argc, char **argv)
 		event_add(sigs[i], NULL);
 	log_notice("rawsockd %s ready (%zu policy rules)", RAWSOCKD_VERSION,
 	    d.policy->nrules);
+	notify("READY=1\nSTATUS=serving, %zu policy rules", d.policy->nrules);
 
 	r = event_base_dispatch(d.base);
 
@@ -206,6 +266,7 @@ main(int argc, char **argv)
 	/* Run the deferred frees of the connections just closed. */
 	event_base_loop(d.base, EVLOOP_NONBLOCK);
 	closer_stop();
+	notify_watchdog_stop();
 	ifwatch_close();
 	spoof_forget();
 	for (i = 0; i < 3; i++)
@@ -213,5 +274,7 @@ main(int argc, char **argv)
 	event_base_free(d.base);
 	policy_free(d.policy);
 	free(d.rxbuf);
+	if (userp != NULL)
+		privs_user_free(userp);
 	return r == -1 ? 1 : 0;
 }

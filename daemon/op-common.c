@@ -18,7 +18,11 @@
 struct handle *
 op_handle(struct request *req, long long id)
 {
-	return handle_find(req->conn, id, &req->err);
+	struct handle *h;
+
+	if ((h = handle_find(req->conn, id, &req->err)) != NULL)
+		request_audit_handle(req, h);
+	return h;
 }
 
 int
@@ -69,6 +73,10 @@ int
 op_check_address(struct request *req, int domain, int bound_ifindex,
     const struct rs_addr *a, bool binding)
 {
+	const struct sockaddr_ll *sll = (const struct sockaddr_ll *)&a->ss;
+
+	if (a->ss.ss_family == AF_PACKET && sll->sll_ifindex != 0)
+		request_audit_interface(req, NULL, sll->sll_ifindex);
 	return op_check_address_rule(req->rule, domain, bound_ifindex, a,
 	    binding, &req->err);
 }
@@ -121,6 +129,7 @@ op_check_spoof(const struct policy_rule *r, const struct handle *h,
 static int
 check_option_interface(struct request *req, const struct rs_optval *v)
 {
+	request_audit_interface(req, v->ifname, v->ifindex);
 	if (v->ifname[0] != '\0')
 		return policy_check_interface(req->rule, v->ifname, &req->err);
 	if (v->ifindex != 0)
@@ -146,6 +155,7 @@ op_set_option(struct request *req, int fd, int domain, const json_t *level,
 	    (o = rs_sockopt_lookup(lvl, option, &req->err)) == NULL ||
 	    rs_sockopt_encode(o, value, &v, &req->err) == -1)
 		return -1;
+	request_audit_option(req, o->name);
 	privileged = (o->flags & RS_OF_PRIVILEGED) != 0 &&
 	    !(o->set == RS_OT_INT && v.u.i >= 0 && v.u.i <= o->free_max);
 	if (policy_check_option(req->rule, o->name, privileged,

@@ -118,6 +118,7 @@ open_checks(struct request *req, const struct open_args *a,
 	if (s->ifname == NULL && a->bind.len > 0 &&
 	    a->bind.ss.ss_family == AF_PACKET && sll->sll_ifindex != 0 &&
 	    if_indextoname((unsigned)sll->sll_ifindex, name) != NULL) {
+		request_audit_interface(req, name, 0);
 		if (policy_check_interface(req->rule, name, &req->err) == -1)
 			return -1;
 		s->ifindex = sll->sll_ifindex;
@@ -177,6 +178,7 @@ open_finish(struct request *req, const struct open_args *a,
 	h->filter_locked = s->lock_filter && s->filter != NULL &&
 	    s->filter->len > 0;
 	h->policy_filter = *pf;
+	request_audit_handle(req, h);
 	request_set(req, "handle", json_integer(h->id));
 	return 0;
 }
@@ -190,7 +192,12 @@ do_open(struct request *req, struct open_args *a, bool server)
 	int fd, one = 1, linktype = -1;
 
 	if (sock_protocol(s.domain, a->protocol, &s.protocol, &req->err) ==
-	    -1 || open_checks(req, a, &s) == -1)
+	    -1)
+		return OP_FAIL;
+	request_audit_socket(req, s.domain, s.type,
+	    policy_protocol(s.domain, s.type, s.protocol));
+	request_audit_interface(req, s.ifname, 0);
+	if (open_checks(req, a, &s) == -1)
 		return OP_FAIL;
 	if (a->bind.len > 0) {
 		s.bind = &a->bind;

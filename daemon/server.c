@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -17,9 +18,14 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#ifdef HAVE_LIBSYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
 #include "conn.h"
 #include "daemon.h"
 #include "log.h"
+#include "privs.h"
 #include "server.h"
 
 #define LISTEN_FDS_START 3
@@ -55,29 +61,67 @@ accept_error_cb(struct evconnlistener *l, void *arg)
 	log_warn("accept: %s", strerror(err));
 }
 
+#ifdef HAVE_LIBSYSTEMD
+static int
+listen_fds(void)
+{
+	return sd_listen_fds(1);
+}
+
+static bool
+is_seqpacket_listener(int fd)
+{
+	return sd_is_socket(fd, AF_UNIX, SOCK_SEQPACKET, 1) > 0;
+}
+#else
+/* sd_listen_fds(): how many fds the manager passed (from 3 on), if the
+ * variables are meant for this process; they are cleared either way. */
+static int
+listen_fds(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	int n;
+
+	n = pid == NULL || fds == NULL || atol(pid) != (long)getpid() ? 0 :
+	    atoi(fds);
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	return n;
+}
+
+static bool
+is_seqpacket_listener(int fd)
+{
+	socklen_t len = sizeof(int);
+	int v;
+
+	return getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &len) == 0 &&
+	    v == AF_UNIX &&
+	    getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &len) == 0 &&
+	    v == SOCK_SEQPACKET &&
+	    getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &len) == 0 &&
+	    v == 1;
+}
+#endif
+
 /* The fd systemd passed, if any and if it is what we serve on. */
 static int
 inherited_listener(void)
 {
-	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
-	int fd = LISTEN_FDS_START, v;
-	socklen_t len = sizeof v;
+	int fd = LISTEN_FDS_START, n;
 
-	if (pid == NULL || fds == NULL || atol(pid) != (long)getpid())
+	if ((n = listen_fds()) == 0)
 		return -1;
-	unsetenv("LISTEN_PID");
-	unsetenv("LISTEN_FDS");
-	unsetenv("LISTEN_FDNAMES");
-	if (atoi(fds) != 1) {
-		log_err("socket activation: expected 1 socket, got %s", fds);
+	if (n < 0) {
+		log_err("socket activation: %s", strerror(-n));
 		return -EINVAL;
 	}
-	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &len) == -1 ||
-	    v != AF_UNIX ||
-	    getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &len) == -1 ||
-	    v != SOCK_SEQPACKET ||
-	    getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &len) == -1 ||
-	    v != 1) {
+	if (n != 1) {
+		log_err("socket activation: expected 1 socket, got %d", n);
+		return -EINVAL;
+	}
+	if (!is_seqpacket_listener(fd)) {
 		log_err("socket activation: fd %d is not a listening UNIX "
 		    "SOCK_SEQPACKET socket", fd);
 		return -EINVAL;
@@ -88,8 +132,10 @@ inherited_listener(void)
 	return fd;
 }
 
+/* The socket's directory; one we make belongs to owner (--user) so the
+ * daemon can still remove its socket after dropping root. */
 static int
-make_parent(const char *path)
+make_parent(const char *path, const struct privs_user *owner)
 {
 	char *copy, *dir;
 	int r = 0;
@@ -97,14 +143,17 @@ make_parent(const char *path)
 	if ((copy = strdup(path)) == NULL)
 		return -ENOMEM;
 	dir = dirname(copy);
-	if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+	if (mkdir(dir, 0755) == 0) {
+		if (owner != NULL && chown(dir, owner->uid, owner->gid) == -1)
+			r = -errno;
+	} else if (errno != EEXIST)
 		r = -errno;
 	free(copy);
 	return r;
 }
 
 static int
-bound_listener(const char *path, mode_t mode)
+bound_listener(const char *path, mode_t mode, const struct privs_user *owner)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct stat st;
@@ -113,7 +162,7 @@ bound_listener(const char *path, mode_t mode)
 	if (strlen(path) >= sizeof sun.sun_path)
 		return -ENAMETOOLONG;
 	strcpy(sun.sun_path, path);
-	if ((r = make_parent(path)) < 0)
+	if ((r = make_parent(path, owner)) < 0)
 		return r;
 	/* A stale socket from an earlier run; never unlink anything else. */
 	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
@@ -122,7 +171,9 @@ bound_listener(const char *path, mode_t mode)
 	if (fd == -1)
 		return -errno;
 	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) == -1 ||
-	    chmod(path, mode) == -1 || listen(fd, SOMAXCONN) == -1) {
+	    chmod(path, mode) == -1 || (owner != NULL &&
+	    chown(path, owner->uid, owner->gid) == -1) ||
+	    listen(fd, SOMAXCONN) == -1) {
 		r = -errno;
 		close(fd);
 		return r;
@@ -131,7 +182,8 @@ bound_listener(const char *path, mode_t mode)
 }
 
 int
-server_start(struct daemon *d, const char *path, mode_t mode)
+server_start(struct daemon *d, const char *path, mode_t mode,
+    const struct privs_user *owner)
 {
 	int fd;
 
@@ -140,7 +192,7 @@ server_start(struct daemon *d, const char *path, mode_t mode)
 	if (fd >= 0)
 		log_info("serving on the socket-activated listener");
 	else {
-		if ((fd = bound_listener(path, mode)) < 0) {
+		if ((fd = bound_listener(path, mode, owner)) < 0) {
 			log_err("%s: %s", path, strerror(-fd));
 			return fd;
 		}

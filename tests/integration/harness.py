@@ -73,6 +73,16 @@ def daemon_binary():
         _REPO, "build", "daemon", "rawsockd")
 
 
+def daemon_user():
+    """$RAWSOCKD_TEST_USER ("uid:gid", e.g. 4250:4250): every Daemon then
+    runs with --user and drops root itself; None when unset."""
+    spec = os.environ.get("RAWSOCKD_TEST_USER")
+    if not spec:
+        return None
+    uid, _, gid = spec.partition(":")
+    return int(uid), int(gid or uid)
+
+
 def ctl_binary():
     """The CLI under test: $RAWSOCKCTL, else the default build tree."""
     return os.environ.get("RAWSOCKCTL") or os.path.join(
@@ -283,6 +293,11 @@ class Daemon:
         self.binary = os.path.abspath(binary or daemon_binary())
         self.dir = tempfile.mkdtemp(prefix=f"rawsockd-{unique_tag()}-")
         os.chmod(self.dir, 0o755)  # uid 4242 must reach the socket
+        self.user = daemon_user()
+        if self.user is not None:
+            # What --user needs: the socket's directory writable (to
+            # remove the socket at exit), the policy readable (0644).
+            os.chown(self.dir, *self.user)
         self.socket_path = os.path.join(self.dir, "rawsockd.sock")
         self.policy_path = os.path.join(self.dir, "policy.json")
         self.log_path = os.path.join(self.dir, "stderr.log")
@@ -304,7 +319,13 @@ class Daemon:
     def command(self):
         return ["ip", "netns", "exec", self.netns.name, self.binary,
                 "--socket", self.socket_path, "--policy", self.policy_path,
-                "--log-level", "debug", *self.extra_args]
+                "--log-level", "debug", *self.user_args(),
+                *self.extra_args]
+
+    def user_args(self):
+        if self.user is None:
+            return []
+        return ["--user", "%d:%d" % self.user]
 
     def start(self):
         with open(self.log_path, "wb") as log:

@@ -1,0 +1,451 @@
+"""systemd integration, least privilege and the audit trail.
+
+- Socket activation: the daemon runs under ``systemd-socket-activate
+  --seqpacket`` (which execs it with LISTEN_FDS), serves uid 4242 on the
+  inherited socket, and sends READY=1, STATUS=..., WATCHDOG=1, RELOADING=1
+  and STOPPING=1 to a NOTIFY_SOCKET this test binds (the sender's pid is
+  checked with SO_PASSCRED).  A stream socket is refused.
+- --user: /proc/PID/status of the running daemon (uid, gid, groups, every
+  capability set, NoNewPrivs), and that it still does its job, reloads its
+  policy and removes its socket.
+- Audit: the logfmt records on stderr for allowed and denied ops, parsed
+  here and compared with what the client knows (its pid, the handle).
+"""
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from harness import (  # noqa: E402
+    TEST_GID, TEST_UID, Client, DaemonTestCase, NetNS,
+    _set_pdeathsig, as_user, assert_error, assert_ok, connect_as,
+    daemon_binary, daemon_user, run, run_tests, unique_tag, wait_until,
+    write_policy_file,
+)
+
+DROP_USER = (4250, 4250)  # the daemon's user for --user; no passwd entry
+CAP_NET_BIND_SERVICE, CAP_NET_ADMIN, CAP_NET_RAW = 10, 12, 13
+KEPT_CAPS = (1 << CAP_NET_BIND_SERVICE) | (1 << CAP_NET_ADMIN) | \
+    (1 << CAP_NET_RAW)
+
+# Managed packet sockets on veth0 only (for the audit records).
+PACKET_POLICY = {"rules": [{"match": {"uid": TEST_UID}, "allow": {
+    "domains": ["packet"], "types": ["raw"], "protocols": ["*"],
+    "interfaces": ["veth0"],
+}}]}
+# Passed packet sockets (a pass needs every interface).
+PASS_POLICY = {"rules": [{"match": {"uid": TEST_UID}, "allow": {
+    "domains": ["packet"], "types": ["raw"], "protocols": ["*"],
+    "interfaces": ["*"], "pass": True, "spoof": True,
+}}]}
+
+
+def proc_status(pid):
+    """/proc/PID/status as {field: value}."""
+    with open(f"/proc/{pid}/status") as f:
+        return dict(line.rstrip("\n").split(":\t", 1) for line in f
+                    if ":\t" in line)
+
+
+def socket_domain(fd):
+    s = socket.socket(fileno=os.dup(fd))
+    try:
+        return s.getsockopt(socket.SOL_SOCKET, socket.SO_DOMAIN)
+    finally:
+        s.close()
+
+
+def open_packet_child(path):
+    """As uid 4242: open a packet socket on veth0 (passed); its domain."""
+    with Client(path) as c:
+        resp, fds = c.call_fds("open", domain="packet", type="raw",
+                               protocol="all", ifname="veth0",
+                               **{"pass": True})
+        assert_ok(resp)
+        try:
+            return [socket_domain(fd) for fd in fds]
+        finally:
+            for fd in fds:
+                os.close(fd)
+
+
+class Notifications:
+    """An AF_UNIX datagram socket standing in for systemd's notify socket;
+    remembers (pid, message) pairs from SCM_CREDENTIALS."""
+
+    def __init__(self, path):
+        self.path = path
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(path)
+        os.chmod(path, 0o777)  # as systemd's is: a --user daemon writes
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+        self.got = []
+
+    def close(self):
+        self.sock.close()
+
+    def _drain(self, timeout):
+        self.sock.settimeout(timeout)
+        try:
+            msg, anc, _, _ = self.sock.recvmsg(4096, socket.CMSG_SPACE(12))
+        except socket.timeout:
+            return False
+        pid = None
+        for level, kind, data in anc:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS:
+                pid = int.from_bytes(data[:4], "little")
+        self.got.append((pid, msg.decode()))
+        return True
+
+    def wait_for(self, predicate, timeout=5.0):
+        """Read until predicate(list of (pid, msg)) holds; bounded."""
+        deadline = time.monotonic() + timeout
+        while not predicate(self.got):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            self._drain(left)
+        return True
+
+
+def lines_with(got, key):
+    return [(pid, line) for pid, msg in got for line in msg.split("\n")
+            if line.startswith(key)]
+
+
+class SocketActivationTest(DaemonTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.ns = NetNS()
+        self.ns.create()
+        self.addCleanup(self.ns.destroy)
+        self.dir = tempfile.mkdtemp(prefix=f"rawsockd-sd-{unique_tag()}-")
+        os.chmod(self.dir, 0o755)
+        self.addCleanup(shutil.rmtree, self.dir, ignore_errors=True)
+        self.path = os.path.join(self.dir, "activated.sock")
+        self.own_path = os.path.join(self.dir, "own.sock")
+        self.policy = os.path.join(self.dir, "policy.json")
+        self.log_path = os.path.join(self.dir, "stderr.log")
+        write_policy_file(self.policy, PASS_POLICY)
+        self.proc = None
+
+    def log(self):
+        with open(self.log_path, errors="replace") as f:
+            return f.read()
+
+    def activate(self, env, seqpacket=True):
+        """Start systemd-socket-activate in the namespace; it execs the
+        daemon on the first connection, so Popen.pid becomes its pid."""
+        cmd = ["ip", "netns", "exec", self.ns.name,
+               "systemd-socket-activate", "-l", self.path]
+        if seqpacket:
+            cmd.insert(5, "--seqpacket")
+        for k, v in env.items():
+            cmd += ["-E", f"{k}={v}"]
+        cmd += [daemon_binary(), "--socket", self.own_path, "--policy",
+                self.policy, "--log-level", "debug"]
+        user = daemon_user()
+        if user is not None:
+            cmd += ["--user", "%d:%d" % user]
+        with open(self.log_path, "wb") as log:
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                                         stdout=log, stderr=log,
+                                         preexec_fn=_set_pdeathsig)
+        self.addCleanup(self.stop)
+        self.assertTrue(wait_until(lambda: os.path.exists(self.path),
+                                   timeout=5.0, interval=0.02),
+                        "systemd-socket-activate made no socket")
+        os.chmod(self.path, 0o666)  # its umask made it 0755
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+    def exe_is_daemon(self):
+        try:
+            return os.path.basename(os.readlink(
+                f"/proc/{self.proc.pid}/exe")) == "rawsockd"
+        except OSError:
+            return False
+
+    def test_served_on_the_inherited_socket_with_notifications(self):
+        """uid 4242 gets a packet socket through the inherited listener;
+        READY=1, STATUS=, WATCHDOG=1 every 100 ms (WATCHDOG_USEC=200000),
+        RELOADING=1 on SIGHUP, STOPPING=1 on SIGTERM, all from the
+        daemon's pid; the daemon never binds a socket of its own."""
+        notes = Notifications(os.path.join(self.dir, "notify"))
+        self.addCleanup(notes.close)
+        self.activate({"NOTIFY_SOCKET": notes.path,
+                       "WATCHDOG_USEC": "200000"})
+        domains = as_user(TEST_UID, TEST_GID, open_packet_child, self.path)
+        self.assertEqual(domains, [socket.AF_PACKET], self.log())
+        self.assertTrue(self.exe_is_daemon())
+        pid = self.proc.pid
+        self.assertTrue(notes.wait_for(
+            lambda got: len(lines_with(got, "WATCHDOG=1")) >= 5,
+            timeout=3.0), f"{notes.got}\n{self.log()}")
+        self.assertIn((pid, "READY=1"), lines_with(notes.got, "READY=1"))
+        status = lines_with(notes.got, "STATUS=")
+        self.assertTrue(status and all(p == pid for p, _ in status), status)
+        self.assertTrue(all(p == pid for p, _ in notes.got), notes.got)
+        self.assertFalse(os.path.exists(self.own_path))
+        # Keep-alives come from the event loop at half the period.
+        t0 = time.monotonic()
+        n0 = len(lines_with(notes.got, "WATCHDOG=1"))
+        notes.wait_for(lambda got: False, timeout=1.0)
+        rate = (len(lines_with(notes.got, "WATCHDOG=1")) - n0) / \
+            (time.monotonic() - t0)
+        self.assertTrue(6 <= rate <= 14, f"{rate:.1f} keep-alives/s")
+
+        n_ready = len(lines_with(notes.got, "READY=1"))
+        os.kill(pid, signal.SIGHUP)
+        self.assertTrue(notes.wait_for(
+            lambda got: len(lines_with(got, "READY=1")) > n_ready),
+            notes.got)
+        self.assertTrue(lines_with(notes.got, "RELOADING=1"))
+        self.proc.terminate()
+        self.assertEqual(self.proc.wait(5), 0, self.log())
+        notes.wait_for(lambda got: lines_with(got, "STOPPING=1"), 2.0)
+        self.assertEqual([p for p, _ in lines_with(notes.got, "STOPPING=1")],
+                         [pid])
+
+    def test_no_watchdog_unless_asked(self):
+        """Without WATCHDOG_USEC: READY=1 and no keep-alives."""
+        notes = Notifications(os.path.join(self.dir, "notify"))
+        self.addCleanup(notes.close)
+        self.activate({"NOTIFY_SOCKET": notes.path})
+        c = connect_as(self.path)
+        assert_ok(c.call("ping"))
+        c.close()
+        self.assertTrue(notes.wait_for(
+            lambda got: lines_with(got, "READY=1")), self.log())
+        notes.wait_for(lambda got: False, timeout=0.5)
+        self.assertEqual(lines_with(notes.got, "WATCHDOG=1"), [])
+
+    def test_refuses_a_stream_socket(self):
+        """An inherited socket that is not SOCK_SEQPACKET: exit 1, say why,
+        and do not fall back to a socket of its own."""
+        self.activate({}, seqpacket=False)
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(self.path)  # makes systemd-socket-activate exec it
+        s.close()
+        rc = self.proc.wait(5)
+        self.assertEqual(rc, 1, self.log())
+        self.assertIn("is not a listening UNIX SOCK_SEQPACKET socket",
+                      self.log())
+        self.assertFalse(os.path.exists(self.own_path))
+
+
+class PrivilegeDropTest(DaemonTestCase):
+
+    def start_dropped(self, policy):
+        args = [] if daemon_user() else ["--user", "%d:%d" % DROP_USER]
+        d = self._new_daemon(policy, args)
+        user = daemon_user() or DROP_USER
+        os.chown(d.dir, *user)  # as the harness does under --user
+        return d.start(), user
+
+    def test_status_after_drop(self):
+        """As root with --user: the running daemon's uid/gid are the
+        user's in all four slots, no supplementary groups, CapEff and
+        CapPrm and CapBnd exactly NET_RAW|NET_ADMIN|NET_BIND_SERVICE,
+        CapInh and CapAmb empty, NoNewPrivs 1, and the socket belongs to
+        the user.  With no CAP_SETUID in any set (bounding included) and
+        no_new_privs, neither setuid(0) nor exec can bring root back."""
+        d, (uid, gid) = self.start_dropped(PASS_POLICY)
+        st = proc_status(d.pid)
+        self.assertEqual(st["Uid"].split(), [str(uid)] * 4)
+        self.assertEqual(st["Gid"].split(), [str(gid)] * 4)
+        self.assertEqual(st["Groups"].split(), [])
+        for field in ("CapEff", "CapPrm", "CapBnd"):
+            self.assertEqual(int(st[field], 16), KEPT_CAPS, field)
+        for field in ("CapInh", "CapAmb"):
+            self.assertEqual(int(st[field], 16), 0, field)
+        self.assertEqual(st["NoNewPrivs"], "1")
+        self.assertEqual(os.stat(d.socket_path).st_uid, uid)
+        # Every thread (the closer's too) has the same sets.
+        for tid in os.listdir(f"/proc/{d.pid}/task"):
+            t = proc_status(f"{d.pid}/task/{tid}")
+            self.assertEqual(int(t["CapEff"], 16), KEPT_CAPS, tid)
+            self.assertEqual(t["Uid"].split(), [str(uid)] * 4, tid)
+
+    def test_still_works_reloads_and_cleans_up(self):
+        """After the drop it still makes packet sockets for uid 4242
+        (CAP_NET_RAW kept), rereads its policy on SIGHUP, and removes its
+        socket at exit."""
+        d, _ = self.start_dropped(PASS_POLICY)
+        self.assertEqual(as_user(TEST_UID, TEST_GID, open_packet_child,
+                                 d.socket_path), [socket.AF_PACKET])
+        since = d.reload({"rules": []})
+        self.assertIsNotNone(d.wait_log("policy reloaded", since), d.log())
+        c = connect_as(d.socket_path)
+        assert_error(c.call("open", domain="packet", type="raw",
+                            protocol="all", ifname="veth0"), "denied",
+                     any_id=True)
+        c.close()
+        d.stop()
+        self.assertFalse(os.path.exists(d.socket_path))
+
+    def test_bad_users_refused(self):
+        """An unknown name, a bare uid with no passwd entry, root itself,
+        and a policy the user could not reread are refused at start."""
+        for spec, code, why in (("no-such-user-rsd", 2, "no such user"),
+                                ("4250", 2, "give uid:gid"),
+                                ("0:0", 2, "that is root"),
+                                ("4250:no-such-group-rsd", 2,
+                                 "no such group")):
+            r = run([daemon_binary(), "--user", spec, "--socket",
+                     "/nonexistent/x.sock"], check=False, timeout=10)
+            self.assertEqual(r.returncode, code, spec)
+            self.assertIn(why, r.stderr, spec)
+        ns = NetNS()
+        self.addCleanup(ns.destroy)
+        ns.create()
+        tmp = tempfile.mkdtemp(prefix=f"rawsockd-priv-{unique_tag()}-")
+        self.addCleanup(shutil.rmtree, tmp, ignore_errors=True)
+        os.chown(tmp, *DROP_USER)  # so it can remove its socket
+        policy = os.path.join(tmp, "policy.json")
+        write_policy_file(policy, PACKET_POLICY)
+        os.chmod(policy, 0o600)
+        sock = os.path.join(tmp, "s.sock")
+        r = ns.exec([daemon_binary(), "--user", "4250:4250", "--policy",
+                     policy, "--socket", sock], check=False)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("not readable as uid 4250", r.stderr)
+        self.assertFalse(os.path.exists(sock))
+
+
+LOGFMT = re.compile(r'(\w+)(?:=("(?:[^"\\]|\\.)*"|\S*))?')
+ESCAPE = re.compile(r'\\(x[0-9a-f]{2}|.)')
+
+
+def unescape(value):
+    return ESCAPE.sub(lambda m: chr(int(m.group(1)[1:], 16))
+                      if m.group(1).startswith("x") and len(m.group(1)) == 3
+                      else {"n": "\n"}.get(m.group(1), m.group(1)), value)
+
+
+def audit_records(log):
+    """Every 'audit ...' line of a log as a dict (logfmt, unquoted)."""
+    out = []
+    for line in log.splitlines():
+        line = re.sub(r"^<\d>", "", line)
+        if not line.startswith("audit "):
+            continue
+        rec = {}
+        for key, value in LOGFMT.findall(line[len("audit "):]):
+            if value.startswith('"'):
+                value = unescape(value[1:-1])
+            rec[key] = value
+        out.append(rec)
+    return out
+
+
+def audit_child(path):
+    """As uid 4242: one allowed open (managed), a bind, a close, a denied
+    open (wrong interface), a denied pass-less type and a hello; returns
+    what the client knows."""
+    with Client(path) as c:
+        assert_ok(c.call("hello"))
+        ok = c.call("open", domain="packet", type="raw", protocol="all",
+                    ifname="veth0")
+        assert_ok(ok)
+        assert_ok(c.call("close", handle=ok["handle"]))
+        denied = c.call("open", domain="packet", type="raw",
+                        protocol="ip", ifname="lo")
+        assert_error(denied, "denied", any_id=True)
+        inet = c.call("open", domain="inet", type="dgram")
+        assert_error(inet, "denied", any_id=True)
+        return {"pid": os.getpid(), "handle": ok["handle"],
+                "denied": denied["error"]["message"]}
+
+
+class AuditTest(DaemonTestCase):
+
+    def test_records_for_allowed_and_denied(self):
+        """One record per privileged op (open, close), none for hello; the
+        fields match what the client did and knows: its uid, gid and pid,
+        the socket's domain/type/protocol, the interface, the handle, the
+        deciding rule, and for a denial the reason it was given."""
+        d = self.start_daemon(PACKET_POLICY)
+        since = len(d.log())
+        got = as_user(TEST_UID, TEST_GID, audit_child, d.socket_path)
+        self.assertIsNotNone(d.wait_log(r"audit op=open decision=denied "
+                                        r".*domain=AF_INET ", since))
+        recs = audit_records(d.log()[since:])
+        self.assertEqual([(r["op"], r["decision"]) for r in recs],
+                         [("open", "allowed"), ("close", "allowed"),
+                          ("open", "denied"), ("open", "denied")], recs)
+        who = {"uid": str(TEST_UID), "gid": str(TEST_GID),
+               "pid": str(got["pid"])}
+        rule = "rule 1 (uid %d)" % TEST_UID
+        common = dict(who, domain="AF_PACKET", type="SOCK_RAW",
+                      rule=rule)
+        self.assertEqual(recs[0], dict(common, op="open", conn=recs[0]["conn"],
+                                       decision="allowed", result="ok",
+                                       protocol="ETH_P_ALL", ifname="veth0",
+                                       handle=str(got["handle"])))
+        self.assertEqual(recs[1], dict(recs[0], op="close"))
+        self.assertEqual(recs[2], dict(common, op="open", conn=recs[0]["conn"],
+                                       decision="denied", result="denied",
+                                       protocol="ETH_P_IP", ifname="lo",
+                                       reason=got["denied"]))
+        self.assertEqual((recs[3]["domain"], recs[3]["type"],
+                          recs[3]["protocol"], recs[3]["rule"]),
+                         ("AF_INET", "SOCK_DGRAM", "IPPROTO_UDP", rule))  # as the
+        # policy saw it: the protocol the kernel picks for 0
+
+    def test_root_and_unmatched(self):
+        """Root's records name the rule "root"; a uid no rule matches gets
+        "none" and a denial."""
+        d = self.start_daemon({"rules": []})
+        since = len(d.log())
+        with Client(d.socket_path) as c:
+            assert_ok(c.call("open", domain="packet", type="raw",
+                             protocol="all", ifname="veth0"))
+        c = connect_as(d.socket_path)
+        assert_error(c.call("open", domain="inet", type="dgram"), "denied",
+                     any_id=True)
+        c.close()
+        self.assertIsNotNone(d.wait_log(r"rule=none", since))
+        recs = audit_records(d.log()[since:])
+        self.assertEqual([(r["uid"], r["rule"], r["decision"])
+                          for r in recs],
+                         [("0", "root", "allowed"),
+                          (str(TEST_UID), "none", "denied")])
+
+    def test_hostile_interface_name_stays_on_one_line(self):
+        """A client-chosen name with a newline and quotes is escaped: the
+        record is one line and parses back to what was sent."""
+        d = self.start_daemon(PACKET_POLICY)
+        since = len(d.log())
+        c = connect_as(d.socket_path)
+        name = 'x\n<3>audit op=fake "q"'
+        resp = c.call("open", domain="packet", type="raw", protocol="all",
+                      ifname=name)
+        self.assertFalse(resp["ok"])
+        c.close()
+        self.assertIsNotNone(d.wait_log(r"audit op=open", since))
+        recs = audit_records(d.log()[since:])
+        self.assertEqual(len(recs), 1, d.log()[since:])
+        self.assertNotIn("fake", [r["op"] for r in recs])
+        self.assertEqual(recs[0]["ifname"], name[:15])
+
+
+if __name__ == "__main__":
+    run_tests()
