@@ -10,9 +10,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 #include <linux/if_ether.h>
 
+#include "rawsock-channel.h"
 #include "rawsock.h"
 
 static int failures;
@@ -103,6 +105,75 @@ pair(struct rs_conn *c)
 	close(sv[1]);
 }
 
+/* Read one channel message; its payload into out.  -1 on any mismatch. */
+static int
+channel_read(int chan, int h, const char *want, size_t wantlen)
+{
+	struct rs_frame_hdr hdr;
+	const void *addr, *frame;
+	unsigned char buf[2048];
+	struct sockaddr_in from;
+	size_t flen;
+	ssize_t n;
+
+	if ((n = recv(chan, buf, sizeof buf, 0)) <= 0 ||
+	    rs_frame_parse(buf, (size_t)n, &hdr, &addr, &frame, &flen) == -1 ||
+	    hdr.handle != (uint32_t)h || hdr.orig_len != wantlen ||
+	    hdr.drops != 0 || hdr.addr_len != sizeof from || addr == NULL)
+		return -1;
+	memcpy(&from, addr, sizeof from);
+	return from.sin_family == AF_INET && flen == wantlen &&
+	    memcmp(frame, want, wantlen) == 0 ? 0 : -1;
+}
+
+/* A managed UDP socket streamed on a binary channel, both ways; the
+ * other end is a passed socket, made in the daemon's namespace too. */
+static void
+subscribed_udp(struct rs_conn *c)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET }, me, peer;
+	socklen_t len = sizeof me, plen = sizeof peer;
+	unsigned char msg[RS_FRAME_HDR_SIZE + sizeof peer + 8];
+	struct timeval tv = { 2, 0 };
+	char in[16];
+	int h, chan, fd, ok;
+	size_t off;
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	h = rs_open(c, AF_INET, SOCK_DGRAM, 0, NULL);
+	fd = rs_socket(c, AF_INET, SOCK_DGRAM, 0, NULL);
+	ok = h > 0 && fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv,
+	    sizeof tv) == 0 &&
+	    rs_bind(c, h, (struct sockaddr *)&sin, sizeof sin) == 0 &&
+	    rs_getsockname(c, h, (struct sockaddr *)&me, &len) == 0 &&
+	    bind(fd, (struct sockaddr *)&sin, sizeof sin) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&peer, &plen) == 0;
+	chan = ok ? rs_subscribe(c, h, 0, 0) : -1;
+	check(chan >= 0 && setsockopt(chan, SOL_SOCKET, SO_RCVTIMEO, &tv,
+	    sizeof tv) == 0, "rs_subscribe", c);
+	ok = chan >= 0 &&
+	    sendto(fd, "one", 3, 0, (struct sockaddr *)&me, sizeof me) == 3 &&
+	    sendto(fd, "second", 6, 0, (struct sockaddr *)&me, sizeof me) == 6 &&
+	    channel_read(chan, h, "one", 3) == 0 &&
+	    channel_read(chan, h, "second", 6) == 0;
+	check(ok, "channel: datagrams with headers", c);
+	off = rs_frame_build(msg, 0, &peer, sizeof peer, 4);
+	memcpy(msg + off, "back", 4);
+	ok = chan >= 0 && send(chan, msg, off + 4, 0) == (ssize_t)(off + 4) &&
+	    recv(fd, in, sizeof in, 0) == 4 && memcmp(in, "back", 4) == 0;
+	check(ok, "channel: a written message is sent", c);
+	ok = rs_unsubscribe(c, h) == 0 && chan >= 0 &&
+	    recv(chan, in, sizeof in, 0) == 0 &&
+	    sendto(fd, "after", 5, 0, (struct sockaddr *)&me, sizeof me) == 5 &&
+	    rs_recv(c, h, in, sizeof in, 0, 1000) == 5;
+	check(ok, "rs_unsubscribe: EOF, then recv again", c);
+	if (chan >= 0)
+		close(chan);
+	if (fd >= 0)
+		close(fd);
+	rs_close(c, h);
+}
+
 static void
 denied(struct rs_conn *c)
 {
@@ -131,6 +202,7 @@ main(int argc, char **argv)
 	managed_udp(c);
 	passed_udp(c);
 	pair(c);
+	subscribed_udp(c);
 	denied(c);
 	rs_conn_close(c);
 	return failures;

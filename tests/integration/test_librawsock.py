@@ -27,6 +27,9 @@ CHECKS = [
     "rs_setsockopt_json", "rs_close", "rs_close twice EBADF", "rs_socket",
     "passed fd: plain bind/sendto/recv", "rs_socketpair",
     "packet socket denied (EACCES)", "bad request is EINVAL",
+    "rs_subscribe", "channel: datagrams with headers",
+    "channel: a written message is sent",
+    "rs_unsubscribe: EOF, then recv again",
 ]
 
 
