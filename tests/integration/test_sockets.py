@@ -1673,8 +1673,11 @@ class HygieneTests(SocketTestCase):
         self.assertTrue(d.alive())
 
     def test_closing_packet_sockets_does_not_stall_others(self):
-        """100 AF_PACKET closes (each blocks the closer for ms) while a
-        second client pings: its pings never take 50 ms."""
+        """100 AF_PACKET closes (each blocks the closer for ms, over a
+        second in all) while a second client pings: no ping waits for
+        them.  The bound (150 ms, and a quarter of the closing time)
+        leaves room for a loaded 2-core machine; closes on the loop would
+        stall pings for most of the second."""
         d = self.start()
         base = d.settled_fd_count()
         a = Client(self.path, timeout=10.0)
@@ -1709,7 +1712,7 @@ class HygieneTests(SocketTestCase):
         self.assertGreaterEqual(len(during), 5, "too few pings while "
                                 "closing")
         worst = max(lat for _, lat in pings)
-        self.assertLess(worst, 0.05, f"a ping took {worst * 1000:.1f} ms "
+        self.assertLess(worst, min(0.15, (t1 - t0) / 4), f"a ping took {worst * 1000:.1f} ms "
                         f"(closes answered in {answered * 1000:.0f} ms, "
                         f"closed in {(t1 - t0) * 1000:.0f} ms)")
 
