@@ -100,6 +100,7 @@ main(int argc, char **argv)
 		err(1, "bench_rx_init");
 	if (pthread_create(&th, NULL, read_stream, &c) != 0)
 		errx(1, "pthread_create failed");
+	bench_ready();
 	deadline = bench_now_ns() + seconds * 1000000000u;
 	while (!stop) {
 		nanosleep(&tick, NULL);
