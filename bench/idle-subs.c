@@ -33,6 +33,7 @@ main(int argc, char **argv)
 	const char *path = NULL, *ifname = NULL;
 	unsigned long n = 100, nconn = 10, seconds = 60, i;
 	size_t queue = 0;
+	uint64_t deadline;
 	char params[256], buf[64];
 	int *chans, opt, h;
 
@@ -81,8 +82,9 @@ main(int argc, char **argv)
 	printf("{\"subscriptions\":%lu,\"connections\":%lu}\n", n, nconn);
 	fflush(stdout);
 	bench_ready();
-	while (poll(&pfd, 1, (int)seconds * 1000) == 1 &&
-	    read(STDIN_FILENO, buf, sizeof buf) > 0)
+	deadline = bench_now_ns() + seconds * 1000000000u;
+	while (bench_now_ns() < deadline && poll(&pfd, 1, 100) != -1 &&
+	    (pfd.revents == 0 || read(STDIN_FILENO, buf, sizeof buf) > 0))
 		continue;
 	for (i = 0; i < n; i++)
 		close(chans[i]);
