@@ -376,3 +376,19 @@ rs_detach_filter(struct rs_conn *c, int handle)
 {
 	return (int)run_int(c, handle_req("detach_filter", handle), NULL);
 }
+
+int
+rs_subscribe(struct rs_conn *c, int handle, size_t queue_bytes,
+    size_t snaplen)
+{
+	return run_fd(c, json_pack("{s:s, s:i, s:s, s:I, s:I}", "op",
+	    "subscribe", "handle", handle, "format", "binary",
+	    "queue_bytes", (json_int_t)queue_bytes,
+	    "snaplen", (json_int_t)snaplen));
+}
+
+int
+rs_unsubscribe(struct rs_conn *c, int handle)
+{
+	return (int)run_int(c, handle_req("unsubscribe", handle), NULL);
+}

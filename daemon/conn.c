@@ -267,6 +267,23 @@ conn_send(struct conn *c, const json_t *msg, const int *fds, size_t nfds)
 	return c->dead ? -1 : 0;
 }
 
+int
+conn_post(struct conn *c, const json_t *msg)
+{
+	struct outmsg *m;
+
+	if (c->dead || (m = calloc(1, sizeof *m)) == NULL)
+		return -1;
+	if ((m->buf = rs_encode(msg, RS_MAX_RESPONSE, &m->len)) == NULL) {
+		free(m);
+		return -1;
+	}
+	TAILQ_INSERT_TAIL(&c->outq, m, entry);
+	c->out_bytes += OUTMSG_COST(m);
+	event_add(c->ev_write, NULL);
+	return 0;
+}
+
 /* Close every fd a client tried to pass us; returns how many. */
 static size_t
 close_passed_fds(struct msghdr *msg)

@@ -11,6 +11,7 @@
 #include <sys/queue.h>
 #include <jansson.h>
 
+#include "bucket.h"
 #include "daemon.h"
 #include "handle.h"
 #include "peer.h"
@@ -43,6 +44,7 @@ struct conn {
 	unsigned		 nhandles;
 	long long		 next_handle;
 	struct request		*pending;	/* a request waiting on a socket */
+	struct bucket		 tx_bucket;	/* the rule's tx_pps */
 };
 
 /* Take ownership of an accepted fd. */
@@ -61,5 +63,13 @@ void	 conn_resume(struct conn *c);
  */
 int	 conn_send(struct conn *c, const json_t *msg, const int *fds,
 	     size_t nfds);
+
+/*
+ * Queue an event to send from the write callback, never closing the
+ * connection from here (a stream posting events must not see its
+ * connection vanish under it).  -1, the event dropped, when the
+ * connection is dead or memory runs out.
+ */
+int	 conn_post(struct conn *c, const json_t *msg);
 
 #endif

@@ -27,6 +27,7 @@ struct stats {
 	uint64_t	bytes_out;
 	uint64_t	drops_queue;
 	uint64_t	drops_kernel;
+	uint64_t	tx_rejected;	/* frames refused on a channel */
 };
 
 struct daemon {

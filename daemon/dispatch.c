@@ -44,6 +44,8 @@ static const struct op_entry *const ops[] = {
 	&op_shutdown,
 	&op_socketpair,
 	&op_stats,
+	&op_subscribe,
+	&op_unsubscribe,
 };
 
 static const struct rs_param no_params[] = { RS_PARAM_END };

@@ -77,5 +77,6 @@ extern const struct op_entry op_send, op_sendto, op_sendmsg, op_recv,
 	     op_recvfrom, op_recvmsg;
 extern const struct op_entry op_getsockopt, op_setsockopt;
 extern const struct op_entry op_attach_filter, op_detach_filter;
+extern const struct op_entry op_subscribe, op_unsubscribe;
 
 #endif

@@ -313,6 +313,19 @@ filter_combine(const struct filter *a, const struct filter *b,
 	return 0;
 }
 
+int
+filter_copy(const struct filter *f, struct filter *out)
+{
+	out->len = 0;
+	if ((out->insns = calloc(f->len ? f->len : 1, sizeof *f->insns)) ==
+	    NULL)
+		return -1;
+	if (f->len > 0)
+		memcpy(out->insns, f->insns, f->len * sizeof *f->insns);
+	out->len = f->len;
+	return 0;
+}
+
 void
 filter_free(struct filter *f)
 {

@@ -56,6 +56,8 @@ int	 filter_from_json(const json_t *bpf, struct filter *out,
  */
 int	 filter_combine(const struct filter *a, const struct filter *b,
 	     struct filter *out);
+/* *out = a copy of *f; -1 when memory runs out (*out empty). */
+int	 filter_copy(const struct filter *f, struct filter *out);
 /* Frees and empties *f; NULL and empty filters are fine. */
 void	 filter_free(struct filter *f);
 

@@ -6,6 +6,7 @@
 #include "closer.h"
 #include "conn.h"
 #include "handle.h"
+#include "stream.h"
 
 struct handle *
 handle_new(struct conn *c, int fd, int domain, int type, int protocol)
@@ -47,6 +48,7 @@ handle_unlink(struct handle *h)
 {
 	struct conn *c = h->conn;
 
+	stream_stop(h);
 	TAILQ_REMOVE(&c->handles, h, entry);
 	c->nhandles--;
 	c->d->sockets_open--;

@@ -13,6 +13,7 @@
 #include "filter.h"
 
 struct conn;
+struct stream;
 
 struct handle {
 	TAILQ_ENTRY(handle)	 entry;
@@ -25,6 +26,7 @@ struct handle {
 	int			 ifindex;	/* bound interface, 0: none */
 	bool			 filter_locked;
 	struct filter		 policy_filter;	/* attached with the client's */
+	struct stream		*stream;	/* subscribed: NULL if not */
 	struct stats		 stats;
 };
 

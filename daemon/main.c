@@ -17,9 +17,11 @@
 #include "conn.h"
 #include "daemon.h"
 #include "envelope.h"
+#include "ifwatch.h"
 #include "log.h"
 #include "policy.h"
 #include "server.h"
+#include "spoof.h"
 
 static void
 usage(FILE *f)
@@ -186,6 +188,9 @@ main(int argc, char **argv)
 	}
 	if (server_start(&d, socket_path, mode) < 0)
 		return 1;
+	if ((r = ifwatch_open()) < 0)
+		log_warn("no rtnetlink watch (%s): interface facts are read "
+		    "for every frame checked", strerror(-r));
 	sigs[0] = evsignal_new(d.base, SIGTERM, exit_cb, &d);
 	sigs[1] = evsignal_new(d.base, SIGINT, exit_cb, &d);
 	sigs[2] = evsignal_new(d.base, SIGHUP, reload_cb, &d);
@@ -201,6 +206,8 @@ main(int argc, char **argv)
 	/* Run the deferred frees of the connections just closed. */
 	event_base_loop(d.base, EVLOOP_NONBLOCK);
 	closer_stop();
+	ifwatch_close();
+	spoof_forget();
 	for (i = 0; i < 3; i++)
 		event_free(sigs[i]);
 	event_base_free(d.base);

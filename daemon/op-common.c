@@ -6,11 +6,13 @@
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <linux/if_ether.h>
 #include <linux/if_packet.h>
 
 #include "op.h"
 #include "policy.h"
 #include "sockopt.h"
+#include "spoof.h"
 
 struct handle *
 op_handle(struct request *req, long long id)
@@ -27,22 +29,23 @@ op_errno(struct request *req, const struct handle *h, const char *what,
 }
 
 static int
-check_ifindex(struct request *req, int ifindex, int bound_ifindex)
+check_ifindex(const struct policy_rule *r, int ifindex, int bound_ifindex,
+    struct rs_error *e)
 {
 	char name[IF_NAMESIZE];
 
 	if (ifindex == 0)
-		return bound_ifindex != 0 ? 0 :
-		    policy_check_unbound(req->rule, &req->err);
+		return bound_ifindex != 0 ? 0 : policy_check_unbound(r, e);
 	if (if_indextoname((unsigned)ifindex, name) == NULL)
-		return rs_error_set(&req->err, RS_E_ERRNO, ENODEV,
+		return rs_error_set(e, RS_E_ERRNO, ENODEV,
 		    "address: no interface with index %d", ifindex);
-	return policy_check_interface(req->rule, name, &req->err);
+	return policy_check_interface(r, name, e);
 }
 
 int
-op_check_address(struct request *req, int domain, int bound_ifindex,
-    const struct rs_addr *a, bool binding)
+op_check_address_rule(const struct policy_rule *r, int domain,
+    int bound_ifindex, const struct rs_addr *a, bool binding,
+    struct rs_error *e)
 {
 	const struct sockaddr_ll *sll = (const struct sockaddr_ll *)&a->ss;
 	const struct sockaddr_in *sin = (const struct sockaddr_in *)&a->ss;
@@ -50,14 +53,50 @@ op_check_address(struct request *req, int domain, int bound_ifindex,
 
 	switch (a->ss.ss_family) {
 	case AF_PACKET:
-		return check_ifindex(req, sll->sll_ifindex, bound_ifindex);
+		return check_ifindex(r, sll->sll_ifindex, bound_ifindex, e);
 	case AF_INET:
-		return binding ? policy_check_port(req->rule,
-		    ntohs(sin->sin_port), &req->err) : 0;
+		return binding ? policy_check_port(r, ntohs(sin->sin_port),
+		    e) : 0;
 	case AF_INET6:
-		return binding ? policy_check_port(req->rule,
-		    ntohs(sin6->sin6_port), &req->err) : 0;
+		return binding ? policy_check_port(r, ntohs(sin6->sin6_port),
+		    e) : 0;
 	}
+	return 0;
+}
+
+int
+op_check_address(struct request *req, int domain, int bound_ifindex,
+    const struct rs_addr *a, bool binding)
+{
+	return op_check_address_rule(req->rule, domain, bound_ifindex, a,
+	    binding, &req->err);
+}
+
+int
+op_check_spoof(const struct policy_rule *r, const struct handle *h,
+    const struct rs_addr *to, const uint8_t *p, size_t n,
+    struct rs_error *e)
+{
+	const struct sockaddr_ll *sll = (const struct sockaddr_ll *)&to->ss;
+	int ifindex = h->ifindex, hdrincl = 0;
+	uint16_t proto = (uint16_t)h->protocol;
+	socklen_t len = sizeof hdrincl;
+
+	if (!policy_checks_spoof(r))
+		return 0;
+	if (to->len > 0 && to->ss.ss_family == AF_PACKET) {
+		if (sll->sll_ifindex != 0)
+			ifindex = sll->sll_ifindex;
+		if (sll->sll_protocol != 0)
+			proto = ntohs(sll->sll_protocol);
+	}
+	if (h->domain == AF_PACKET)
+		return spoof_check(ifindex, h->type == SOCK_RAW ? SPOOF_ETHER :
+		    SPOOF_L3, proto, p, n, e);
+	if (h->domain == AF_INET && h->type == SOCK_RAW &&
+	    (h->protocol == IPPROTO_RAW || (getsockopt(h->fd, IPPROTO_IP,
+	    IP_HDRINCL, &hdrincl, &len) == 0 && hdrincl)))
+		return spoof_check(ifindex, SPOOF_L3, ETH_P_IP, p, n, e);
 	return 0;
 }
 
@@ -68,7 +107,7 @@ check_option_interface(struct request *req, const struct rs_optval *v)
 	if (v->ifname[0] != '\0')
 		return policy_check_interface(req->rule, v->ifname, &req->err);
 	if (v->ifindex != 0)
-		return check_ifindex(req, v->ifindex, 0);
+		return check_ifindex(req->rule, v->ifindex, 0, &req->err);
 	/* SO_BINDTODEVICE "": unbind, onto every interface. */
 	return policy_check_unbound(req->rule, &req->err);
 }

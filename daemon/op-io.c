@@ -83,33 +83,13 @@ static const struct rs_param recvmsg_params[] = {
 	RS_PARAM_END
 };
 
-/* The interface and L3 protocol a frame goes out on, for the check. */
 static int
 check_spoof(struct request *req, const struct handle *h,
     const struct rs_addr *to, const uint8_t *p, size_t n)
 {
-	const struct sockaddr_ll *sll = (const struct sockaddr_ll *)&to->ss;
-	int ifindex = h->ifindex, hdrincl = 0;
-	uint16_t proto = (uint16_t)h->protocol;
-	socklen_t len = sizeof hdrincl;
-
-	if (!policy_checks_spoof(req->rule))
-		return 0;
-	if (to->len > 0 && to->ss.ss_family == AF_PACKET) {
-		if (sll->sll_ifindex != 0)
-			ifindex = sll->sll_ifindex;
-		if (sll->sll_protocol != 0)
-			proto = ntohs(sll->sll_protocol);
-	}
-	if (h->domain == AF_PACKET)
-		return spoof_check(ifindex, h->type == SOCK_RAW ? SPOOF_ETHER :
-		    SPOOF_L3, proto, p, n, &req->err);
-	if (h->domain == AF_INET && h->type == SOCK_RAW &&
-	    (h->protocol == IPPROTO_RAW || (getsockopt(h->fd, IPPROTO_IP,
-	    IP_HDRINCL, &hdrincl, &len) == 0 && hdrincl)))
-		return spoof_check(ifindex, SPOOF_L3, ETH_P_IP, p, n,
-		    &req->err);
-	return 0;
+	if (policy_checks_spoof(req->rule))
+		spoof_refresh();
+	return op_check_spoof(req->rule, h, to, p, n, &req->err);
 }
 
 static int
@@ -277,6 +257,10 @@ do_recv(struct request *req, struct io_args *a, bool msgop, bool from)
 
 	if ((h = op_handle(req, a->handle)) == NULL)
 		return OP_FAIL;
+	if (h->stream != NULL)
+		return rs_error_set(&req->err, RS_E_BAD_REQUEST, 0, "handle "
+		    "%lld is subscribed: its frames go to the subscription",
+		    h->id);
 	/* Datagrams: learn the real length (MSG_TRUNC means "discard" on
 	 * a stream). */
 	if (h->type != SOCK_STREAM)

@@ -23,7 +23,8 @@ static const struct rs_param stats_params[] = {
 static json_t *
 stats_to_json(const struct stats *s)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+	    "s:I}",
 	    "requests", (json_int_t)s->requests,
 	    "errors", (json_int_t)s->errors,
 	    "bad_requests", (json_int_t)s->bad_requests,
@@ -33,7 +34,8 @@ stats_to_json(const struct stats *s)
 	    "frames_out", (json_int_t)s->frames_out,
 	    "bytes_out", (json_int_t)s->bytes_out,
 	    "drops_queue", (json_int_t)s->drops_queue,
-	    "drops_kernel", (json_int_t)s->drops_kernel);
+	    "drops_kernel", (json_int_t)s->drops_kernel,
+	    "tx_rejected", (json_int_t)s->tx_rejected);
 }
 
 static int

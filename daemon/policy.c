@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <linux/if_ether.h>
 
 #include "const.h"
 #include "policy.h"
@@ -239,21 +240,22 @@ check_keys(struct loader *l, const json_t *obj, const char *const *keys)
 	return 0;
 }
 
+/*
+ * Compile the filter once per load for both link types a socket can have
+ * (filter_linktype).  Ethernet must compile; an expression that names
+ * link-layer fields cannot apply to DLT_RAW sockets, which it then denies.
+ */
 static int
-check_filter(struct loader *l, const char *expr)
+compile_filter(struct loader *l, const char *expr, struct policy_allow *a)
 {
-	struct bpf_program prog;
-	pcap_t *dead;
-	int r = 0;
+	struct rs_error e;
 
-	if ((dead = pcap_open_dead(DLT_EN10MB, 65535)) == NULL)
+	if (filter_compile(expr, DLT_EN10MB, &a->filter_ether, &e) == -1)
+		return fail(l, "invalid %s", e.message);
+	if (filter_compile(expr, DLT_RAW, &a->filter_raw, &e) == -1 &&
+	    (a->filter_raw_error = strdup(e.message)) == NULL)
 		return fail(l, "out of memory");
-	if (pcap_compile(dead, &prog, expr, 1, PCAP_NETMASK_UNKNOWN) == -1)
-		r = fail(l, "invalid filter: %s", pcap_geterr(dead));
-	else
-		pcap_freecode(&prog);
-	pcap_close(dead);
-	return r;
+	return 0;
 }
 
 static int
@@ -288,10 +290,10 @@ load_allow(struct loader *l, const json_t *obj, struct policy_allow *a)
 		strcat(l->path, ".filter");
 		if (!json_is_string(f))
 			return fail(l, "expected a pcap expression");
-		if (check_filter(l, json_string_value(f)) == -1)
-			return -1;
 		if ((a->filter = strdup(json_string_value(f))) == NULL)
 			return fail(l, "out of memory");
+		if (compile_filter(l, a->filter, a) == -1)
+			return -1;
 		*strrchr(l->path, '.') = '\0';
 	}
 	return 0;
@@ -474,6 +476,9 @@ allow_clear(struct policy_allow *a)
 	plist_clear(&a->interfaces);
 	plist_clear(&a->privileged_ports);
 	free(a->filter);
+	filter_free(&a->filter_ether);
+	filter_free(&a->filter_raw);
+	free(a->filter_raw_error);
 }
 
 void
@@ -664,6 +669,23 @@ policy_check_socket(const struct policy_rule *r, long domain, long type,
 }
 
 int
+policy_check_ethertype(const struct policy_rule *r, long ethertype,
+    struct rs_error *e)
+{
+	const struct plist *pl;
+	char buf[32];
+
+	if (r == NULL)
+		return deny(r, e, "sending");
+	pl = &r->allow.protocols;
+	if (plist_has(pl, pl->values, ETH_P_ALL) ||
+	    plist_has(pl, pl->values, ethertype))
+		return 0;
+	return deny(r, e, "sending ethertype %s", const_name(ethertype,
+	    RS_CG_ETH_P, buf, sizeof buf));
+}
+
+int
 policy_check_interface(const struct policy_rule *r, const char *ifname,
     struct rs_error *e)
 {
@@ -737,16 +759,20 @@ int
 policy_filter(const struct policy_rule *r, int linktype, struct filter *out,
     struct rs_error *e)
 {
-	struct rs_error ce;
+	const struct policy_allow *a;
 
 	memset(out, 0, sizeof *out);
 	if (r == NULL || r->allow.filter == NULL)
 		return 0;
+	a = &r->allow;
 	if (linktype == -1)
 		return deny(r, e, "this socket type: its filter \"%s\" cannot "
-		    "apply to it", r->allow.filter);
-	if (filter_compile(r->allow.filter, linktype, out, &ce) == -1)
-		return deny(r, e, "this socket: %s", ce.message);
+		    "apply to it", a->filter);
+	if (linktype == DLT_RAW && a->filter_raw_error != NULL)
+		return deny(r, e, "this socket: %s", a->filter_raw_error);
+	if (filter_copy(linktype == DLT_RAW ? &a->filter_raw :
+	    &a->filter_ether, out) == -1)
+		return rs_error_errno(e, ENOMEM, "policy filter");
 	return 0;
 }
 

@@ -33,6 +33,10 @@ struct policy_allow {
 	bool		 spoof;
 	bool		 configdev;
 	char		*filter;	/* pcap expression, NULL: none */
+	/* compiled once per load for each link type (filter_linktype) */
+	struct filter	 filter_ether;
+	struct filter	 filter_raw;
+	char		*filter_raw_error;	/* why it cannot apply to DLT_RAW */
 	long long	 max_sockets;
 	long long	 max_queue_bytes;
 	long long	 tx_pps;	/* 0: unlimited */
@@ -73,6 +77,10 @@ json_t	*policy_to_json(const struct policy *p);
  */
 int	 policy_check_socket(const struct policy_rule *r, long domain,
 	     long type, long protocol, struct rs_error *e);
+/* A frame a client sends on a packet socket: its ethertype must be one
+ * the rule's protocols allow ("all" allows any). */
+int	 policy_check_ethertype(const struct policy_rule *r, long ethertype,
+	     struct rs_error *e);
 int	 policy_check_interface(const struct policy_rule *r, const char *ifname,
 	     struct rs_error *e);
 int	 policy_check_pass(const struct policy_rule *r, struct rs_error *e);
@@ -92,7 +100,7 @@ int	 policy_check_option(const struct policy_rule *r, const char *name,
 	     bool privileged, bool spoofing, struct rs_error *e);
 /* Whether frames this rule's client sends must be checked for spoofing. */
 bool	 policy_checks_spoof(const struct policy_rule *r);
-/* The rule's filter compiled for linktype into out (empty when the rule
+/* A copy of the rule's filter, compiled at load for linktype, into out (empty when the rule
  * has none); denied when it cannot apply to this kind of socket. */
 int	 policy_filter(const struct policy_rule *r, int linktype,
 	     struct filter *out, struct rs_error *e);

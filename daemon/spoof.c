@@ -1,7 +1,9 @@
 /*
- * The source-address check of spoof: false.  Interface MAC by
- * SIOCGIFHWADDR, addresses by getifaddrs, both read per check so an
- * address change applies at once.
+ * The source-address check of spoof: false.  The interfaces' MACs and
+ * addresses come from one getifaddrs() snapshot, taken again whenever
+ * rtnetlink says a link or address changed (ifwatch), so a change applies
+ * to the next frame checked while a flood of frames costs no system call
+ * each.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -10,56 +12,92 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <unistd.h>
 #include <linux/if_ether.h>
+#include <linux/if_packet.h>
 
+#include "ifwatch.h"
 #include "spoof.h"
+
+static struct {
+	struct ifaddrs	*ifa;		/* NULL: none taken (or it failed) */
+	unsigned long	 generation;
+} snap;
+
+void
+spoof_refresh(void)
+{
+	unsigned long g = ifwatch_generation();
+
+	if (snap.ifa != NULL && g == snap.generation)
+		return;
+	spoof_forget();
+	if (getifaddrs(&snap.ifa) == -1)
+		snap.ifa = NULL;
+	snap.generation = g;
+}
+
+void
+spoof_forget(void)
+{
+	if (snap.ifa != NULL)
+		freeifaddrs(snap.ifa);
+	snap.ifa = NULL;
+}
+
+/* The snapshot's link entry for ifindex: its name and MAC. */
+static const struct ifaddrs *
+iface_link(int ifindex)
+{
+	const struct sockaddr_ll *sll;
+	const struct ifaddrs *i;
+
+	for (i = snap.ifa; i != NULL; i = i->ifa_next) {
+		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_PACKET)
+			continue;
+		sll = (const struct sockaddr_ll *)i->ifa_addr;
+		if (sll->sll_ifindex == ifindex)
+			return i;
+	}
+	return NULL;
+}
 
 static int
 iface_mac(int ifindex, uint8_t mac[ETH_ALEN])
 {
-	struct ifreq ifr = { 0 };
-	int fd, r = -1;
+	const struct ifaddrs *l = iface_link(ifindex);
+	const struct sockaddr_ll *sll;
 
-	if (if_indextoname((unsigned)ifindex, ifr.ifr_name) == NULL)
+	if (l == NULL)
 		return -1;
-	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+	sll = (const struct sockaddr_ll *)l->ifa_addr;
+	if (sll->sll_halen != ETH_ALEN)
 		return -1;
-	if (ioctl(fd, SIOCGIFHWADDR, &ifr) == 0) {
-		memcpy(mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
-		r = 0;
-	}
-	close(fd);
-	return r;
+	memcpy(mac, sll->sll_addr, ETH_ALEN);
+	return 0;
 }
 
 /* Whether addr (4 or 16 bytes of family) is on ifindex (0: anywhere). */
 static bool
 iface_has_addr(int ifindex, int family, const uint8_t *addr)
 {
-	char name[IF_NAMESIZE] = "";
-	struct ifaddrs *ifa, *i;
+	const struct ifaddrs *l = NULL, *i;
 	const void *a;
-	bool found = false;
 
-	if (ifindex != 0 && if_indextoname((unsigned)ifindex, name) == NULL)
+	if (ifindex != 0 && (l = iface_link(ifindex)) == NULL)
 		return false;
-	if (getifaddrs(&ifa) == -1)
-		return false;
-	for (i = ifa; i != NULL && !found; i = i->ifa_next) {
+	for (i = snap.ifa; i != NULL; i = i->ifa_next) {
 		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != family ||
-		    (ifindex != 0 && strcmp(i->ifa_name, name) != 0))
+		    (l != NULL && strcmp(i->ifa_name, l->ifa_name) != 0))
 			continue;
 		if (family == AF_INET)
 			a = &((struct sockaddr_in *)i->ifa_addr)->sin_addr;
 		else
 			a = &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
-		found = memcmp(a, addr, family == AF_INET ? 4 : 16) == 0;
+		if (memcmp(a, addr, family == AF_INET ? 4 : 16) == 0)
+			return true;
 	}
-	freeifaddrs(ifa);
-	return found;
+	return false;
 }
 
 static bool
@@ -131,6 +169,8 @@ spoof_check(int ifindex, enum spoof_layer layer, uint16_t ethertype,
 	uint8_t mac[ETH_ALEN];
 	size_t off = ETH_HLEN;
 
+	if (snap.ifa == NULL)
+		spoof_refresh();
 	if (layer == SPOOF_L3)
 		return check_l3(ifindex, ethertype, frame, len, NULL, e);
 	if (len < ETH_HLEN)

@@ -17,6 +17,13 @@ enum spoof_layer {
 };
 
 /*
+ * Take a new snapshot of the interfaces if any changed: once before each
+ * batch of checks.  spoof_forget() drops it (at exit).
+ */
+void	spoof_refresh(void);
+void	spoof_forget(void);
+
+/*
  * Check frame[0..len) sent on ifindex (0: any local address will do, no
  * MAC check).  ethertype gives the L3 protocol for SPOOF_L3 frames.
  * Returns 0 or -1 with e set (denied, or bad_request for a frame too short

@@ -1,0 +1,95 @@
+/*
+ * subscribe and unsubscribe (PROTOCOL.md section 5, Streaming).
+ */
+#include <string.h>
+
+#include "op.h"
+#include "policy.h"
+#include "stream.h"
+
+/* The largest snap length: more than any frame the kernel hands up. */
+#define SNAPLEN_MAX	262144
+/* The smallest queue that holds one large frame with its overhead. */
+#define QUEUE_MIN	(256 * 1024)
+
+struct subscribe_args {
+	long long	 handle;
+	const char	*format;
+	long long	 queue_bytes;
+	long long	 snaplen;
+};
+
+static const struct rs_param subscribe_params[] = {
+	{ "handle", RS_P_INT, offsetof(struct subscribe_args, handle),
+	    RS_PF_REQUIRED, 0, 0, 0, 0 },
+	{ "format", RS_P_STR, offsetof(struct subscribe_args, format), 0, 0,
+	    0, 0, 0 },
+	{ "queue_bytes", RS_P_INT, offsetof(struct subscribe_args,
+	    queue_bytes), 0, 0, 0, 0, 1LL << 40 },
+	{ "snaplen", RS_P_INT, offsetof(struct subscribe_args, snaplen), 0, 0,
+	    0, 0, SNAPLEN_MAX },
+	RS_PARAM_END
+};
+
+static const struct rs_param unsubscribe_params[] = {
+	{ "handle", RS_P_INT, offsetof(struct subscribe_args, handle),
+	    RS_PF_REQUIRED, 0, 0, 0, 0 },
+	RS_PARAM_END
+};
+
+static int
+subscribe(struct request *req, void *argp)
+{
+	struct subscribe_args *a = argp;
+	struct stream_opts o = { .snaplen = (size_t)a->snaplen };
+	long long max = req->rule != NULL ? req->rule->allow.max_queue_bytes :
+	    0;
+	struct handle *h;
+	int channel;
+
+	if ((h = op_handle(req, a->handle)) == NULL)
+		return OP_FAIL;
+	if (a->format == NULL || strcmp(a->format, "binary") == 0)
+		o.format = STREAM_BINARY;
+	else if (strcmp(a->format, "json") == 0)
+		o.format = STREAM_JSON;
+	else
+		return rs_error_set(&req->err, RS_E_BAD_REQUEST, 0,
+		    "format: expected \"binary\" or \"json\"");
+	/* The policy caps the queue; asking for more gets the cap. */
+	o.queue_bytes = (size_t)(a->queue_bytes == 0 || a->queue_bytes > max ?
+	    max : a->queue_bytes);
+	if (o.queue_bytes < QUEUE_MIN)
+		o.queue_bytes = QUEUE_MIN;
+	if (stream_start(h, &o, &channel, &req->err) == -1)
+		return OP_FAIL;
+	request_set(req, "queue_bytes", json_integer((json_int_t)o.queue_bytes));
+	request_set(req, "snaplen", json_integer((json_int_t)o.snaplen));
+	if (channel != -1)
+		return request_pass_fd(req, channel, "channel");
+	return OP_OK;
+}
+
+static int
+unsubscribe(struct request *req, void *argp)
+{
+	struct subscribe_args *a = argp;
+	struct handle *h;
+
+	if ((h = op_handle(req, a->handle)) == NULL)
+		return OP_FAIL;
+	if (h->stream == NULL)
+		return rs_error_set(&req->err, RS_E_BAD_REQUEST, 0,
+		    "handle %lld is not subscribed", h->id);
+	stream_stop(h);
+	return OP_OK;
+}
+
+const struct op_entry op_subscribe = {
+	"subscribe", subscribe_params, sizeof(struct subscribe_args),
+	subscribe
+};
+const struct op_entry op_unsubscribe = {
+	"unsubscribe", unsubscribe_params, sizeof(struct subscribe_args),
+	unsubscribe
+};

@@ -1,0 +1,253 @@
+/*
+ * The receive path: frames read from the socket with recvmmsg go to the
+ * channel with sendmmsg, each message's frame bytes sent straight from
+ * where recvmmsg put them.  A full channel drops the frames (counted, and
+ * reported in the next message's header); nothing queues here.  Kernel
+ * drops come from SO_RXQ_OVFL, metadata from PACKET_AUXDATA.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <linux/if_packet.h>
+
+#include <event2/event.h>
+
+#include "conn.h"
+#include "log.h"
+#include "rawsock-channel.h"
+#include "stream-int.h"
+
+#define RX_BATCH	64		/* datagrams per recvmmsg / sendmmsg */
+#define RX_SLOT		65536		/* the largest datagram kept whole */
+#define RX_ROUNDS	4		/* batches per wake-up: then others */
+
+struct rx_ctl {
+	union {
+		char		buf[CMSG_SPACE(sizeof(struct timespec)) +
+				    CMSG_SPACE(sizeof(uint32_t)) +
+				    CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+		struct cmsghdr	align;
+	};
+};
+
+/* One batch in flight at a time on the loop: shared by every stream. */
+static struct {
+	struct mmsghdr		 in[RX_BATCH];
+	struct iovec		 in_iov[RX_BATCH];
+	struct sockaddr_storage	 addr[RX_BATCH];
+	struct rx_ctl		 ctl[RX_BATCH];
+	uint8_t			*data;		/* RX_BATCH slots */
+
+	struct mmsghdr		 out[RX_BATCH];
+	struct iovec		 out_iov[RX_BATCH][2];
+	union {
+		struct rs_frame_hdr	h;
+		uint8_t			b[RS_FRAME_HDR_SIZE +
+					    RS_FRAME_ADDR_MAX];
+	}			 hdr[RX_BATCH];
+	size_t			 nout;
+} rx;
+
+static void
+out_flush(struct stream *s)
+{
+	uint64_t bytes = 0;
+	size_t i, sent = 0;
+	int r;
+
+	if (rx.nout == 0)
+		return;
+	r = sendmmsg(s->chan, rx.out, (unsigned)rx.nout,
+	    MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (r > 0)
+		sent = (size_t)r;
+	else if (errno != EAGAIN && errno != ENOBUFS && errno != EINTR)
+		s->broken = true;	/* the client closed its end */
+	for (i = 0; i < sent; i++)
+		bytes += rx.out_iov[i][1].iov_len;
+	stream_count_in(s, sent, bytes);
+	/* The drops the lost messages' headers carried are owed again. */
+	for (i = sent; i < rx.nout; i++)
+		s->drops_unsent += rx.hdr[i].h.drops;
+	if (!s->broken)
+		stream_count_drops(s, rx.nout - sent, false);
+	rx.nout = 0;
+}
+
+static void
+out_add(struct stream *s, const struct rx_frame *f)
+{
+	struct rs_frame_hdr *h = &rx.hdr[rx.nout].h;
+	size_t caplen = f->caplen, alen = f->addr_len, hlen;
+
+	if (s->snaplen > 0 && caplen > s->snaplen)
+		caplen = s->snaplen;
+	if (alen > RS_FRAME_ADDR_MAX)
+		alen = RS_FRAME_ADDR_MAX;
+	hlen = rs_frame_build(h, (uint32_t)s->h->id, f->addr, alen, caplen);
+	h->flags = f->flags | (caplen < f->orig_len ? RS_FRAME_TRUNCATED : 0);
+	h->ts_ns = f->ts_ns;
+	h->orig_len = f->orig_len;
+	h->drops = s->drops_unsent;
+	h->vlan_tci = f->vlan_tci;
+	h->vlan_tpid = f->vlan_tpid;
+	s->drops_unsent = 0;
+	rx.out_iov[rx.nout][0].iov_base = h;
+	rx.out_iov[rx.nout][0].iov_len = hlen;
+	rx.out_iov[rx.nout][1].iov_base = (void *)f->data;
+	rx.out_iov[rx.nout][1].iov_len = caplen;
+	rx.out[rx.nout].msg_hdr = (struct msghdr){
+		.msg_iov = rx.out_iov[rx.nout], .msg_iovlen = 2,
+	};
+	rx.nout++;
+}
+
+/* Timestamp, kernel drop counter and packet metadata of one datagram. */
+static void
+read_ctl(struct stream *s, struct msghdr *m, struct rx_frame *f,
+    uint64_t now_ns)
+{
+	struct tpacket_auxdata aux;
+	struct cmsghdr *cm;
+	struct timespec ts;
+	uint32_t ovfl;
+
+	f->ts_ns = now_ns;
+	for (cm = CMSG_FIRSTHDR(m); cm != NULL; cm = CMSG_NXTHDR(m, cm)) {
+		if (cm->cmsg_level == SOL_SOCKET &&
+		    cm->cmsg_type == SCM_TIMESTAMPNS) {
+			memcpy(&ts, CMSG_DATA(cm), sizeof ts);
+			f->ts_ns = (uint64_t)ts.tv_sec * 1000000000 +
+			    (uint64_t)ts.tv_nsec;
+		} else if (cm->cmsg_level == SOL_SOCKET &&
+		    cm->cmsg_type == SO_RXQ_OVFL) {
+			memcpy(&ovfl, CMSG_DATA(cm), sizeof ovfl);
+			stream_count_drops(s, ovfl - s->kernel_drops, true);
+			s->kernel_drops = ovfl;
+		} else if (cm->cmsg_level == SOL_PACKET &&
+		    cm->cmsg_type == PACKET_AUXDATA) {
+			memcpy(&aux, CMSG_DATA(cm), sizeof aux);
+			if (aux.tp_status & TP_STATUS_VLAN_VALID) {
+				f->flags |= RS_FRAME_VLAN;
+				f->vlan_tci = aux.tp_vlan_tci;
+				f->vlan_tpid = aux.tp_vlan_tpid;
+			}
+			if (aux.tp_status & TP_STATUS_CSUMNOTREADY)
+				f->flags |= RS_FRAME_CSUM_PARTIAL;
+			if (aux.tp_status & TP_STATUS_CSUM_VALID)
+				f->flags |= RS_FRAME_CSUM_VALID;
+		}
+	}
+}
+
+static void
+frame_of(struct stream *s, size_t i, uint64_t now_ns, struct rx_frame *f)
+{
+	struct msghdr *m = &rx.in[i].msg_hdr;
+	const struct sockaddr_ll *sll = m->msg_name;
+
+	memset(f, 0, sizeof *f);
+	f->data = rx.data + i * RX_SLOT;
+	f->orig_len = rx.in[i].msg_len;
+	f->caplen = f->orig_len < RX_SLOT ? f->orig_len : RX_SLOT;
+	f->addr = m->msg_name;
+	f->addr_len = m->msg_namelen;
+	if (sll->sll_family == AF_PACKET && sll->sll_pkttype == PACKET_OUTGOING)
+		f->flags |= RS_FRAME_OUTGOING;
+	read_ctl(s, m, f, now_ns);
+}
+
+static int
+rx_setup(void)
+{
+	size_t i;
+
+	if (rx.data != NULL)
+		return 0;
+	if ((rx.data = malloc((size_t)RX_BATCH * RX_SLOT)) == NULL)
+		return -1;
+	for (i = 0; i < RX_BATCH; i++) {
+		rx.in_iov[i].iov_base = rx.data + i * RX_SLOT;
+		rx.in_iov[i].iov_len = RX_SLOT;
+	}
+	return 0;
+}
+
+/* Read one batch; the number of datagrams, 0 when none, -1 on error. */
+static int
+rx_read(int fd)
+{
+	size_t i;
+	int n;
+
+	for (i = 0; i < RX_BATCH; i++)
+		rx.in[i].msg_hdr = (struct msghdr){
+			.msg_name = &rx.addr[i],
+			.msg_namelen = sizeof rx.addr[i],
+			.msg_iov = &rx.in_iov[i], .msg_iovlen = 1,
+			.msg_control = rx.ctl[i].buf,
+			.msg_controllen = sizeof rx.ctl[i].buf,
+		};
+	n = recvmmsg(fd, rx.in, RX_BATCH, MSG_DONTWAIT | MSG_TRUNC, NULL);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	return n;
+}
+
+/* The socket reported an error: an interface that went down comes back,
+ * one that was deleted does not. */
+static bool
+socket_dead(struct stream *s, int err)
+{
+	char name[IF_NAMESIZE];
+
+	if (err != ENETDOWN && err != ENODEV && err != ENXIO)
+		return false;
+	return s->h->ifindex != 0 &&
+	    if_indextoname((unsigned)s->h->ifindex, name) == NULL;
+}
+
+void
+stream_rx_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct stream *s = arg;
+	struct rx_frame f;
+	struct timespec now;
+	uint64_t now_ns;
+	int round, n, i;
+
+	if (rx_setup() == -1) {
+		log_warn("stream: out of memory");
+		return;
+	}
+	for (round = 0; round < RX_ROUNDS && !s->broken; round++) {
+		if ((n = rx_read(fd)) == -1) {
+			if (socket_dead(s, errno)) {
+				stream_died(s, "interface gone");
+				return;
+			}
+			break;
+		}
+		if (n == 0)
+			break;
+		clock_gettime(CLOCK_REALTIME, &now);
+		now_ns = (uint64_t)now.tv_sec * 1000000000 +
+		    (uint64_t)now.tv_nsec;
+		for (i = 0; i < n; i++) {
+			frame_of(s, (size_t)i, now_ns, &f);
+			if (s->format == STREAM_JSON)
+				stream_json_frame(s, &f);
+			else
+				out_add(s, &f);
+		}
+		out_flush(s);
+		if (n < RX_BATCH)
+			break;
+	}
+	stream_report(s);
+	if (s->broken)
+		stream_stop(s->h);
+}

@@ -1,0 +1,344 @@
+/*
+ * Subscriptions: set-up and tear-down, the JSON format, and the events
+ * that tell a client what it lost (dropped, tx_rejected) or that its
+ * socket died (closed).  The hot paths are stream-rx.c and stream-tx.c.
+ *
+ * A binary subscription's queue is the channel's socket buffer, sized to
+ * queue_bytes: the kernel holds the frames a slow client has not read
+ * yet, and a full channel drops frames instead of growing anything here.
+ * A JSON subscription's queue is its control connection's, limited the
+ * same way.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <linux/if_packet.h>
+
+#include <event2/event.h>
+
+#include "addr.h"
+#include "bytes.h"
+#include "conn.h"
+#include "log.h"
+#include "rawsock-channel.h"
+#include "stream-int.h"
+
+/* At most one dropped / tx_rejected event per subscription this often. */
+#define REPORT_INTERVAL_NS	(100 * 1000000LL)
+/* Events wait while the client leaves this much unread on its control
+ * connection. */
+#define REPORT_ROOM		(64 * 1024)
+
+/* Receive options a subscription needs, restored when it ends. */
+static const struct {
+	int	level;
+	int	name;
+	bool	packet_only;
+} rx_opts[] = {
+	{ SOL_SOCKET, SO_TIMESTAMPNS, false },
+	{ SOL_SOCKET, SO_RXQ_OVFL, false },
+	{ SOL_PACKET, PACKET_AUXDATA, true },
+};
+
+bool
+stream_supported(const struct handle *h)
+{
+	return h->type == SOCK_RAW || h->type == SOCK_DGRAM;
+}
+
+static void
+set_rx_opts(struct stream *s, int fd, bool packet)
+{
+	int on = 1, v;
+	socklen_t len;
+	size_t i;
+
+	for (i = 0; i < sizeof rx_opts / sizeof rx_opts[0]; i++) {
+		if (rx_opts[i].packet_only && !packet)
+			continue;
+		len = sizeof v;
+		if (getsockopt(fd, rx_opts[i].level, rx_opts[i].name, &v,
+		    &len) == 0 && v != 0)
+			s->saved_opts |= 1 << i;
+		setsockopt(fd, rx_opts[i].level, rx_opts[i].name, &on,
+		    sizeof on);
+	}
+}
+
+static void
+restore_rx_opts(struct stream *s, int fd, bool packet)
+{
+	int off = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof rx_opts / sizeof rx_opts[0]; i++) {
+		if ((rx_opts[i].packet_only && !packet) ||
+		    (s->saved_opts & (1 << i)))
+			continue;
+		setsockopt(fd, rx_opts[i].level, rx_opts[i].name, &off,
+		    sizeof off);
+	}
+}
+
+/* Our end of the channel: non-blocking, its send buffer the queue. */
+static int
+channel_new(struct stream *s, size_t queue_bytes, int *client,
+    struct rs_error *e)
+{
+	int sv[2], half = (int)(queue_bytes / 2);
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
+		return rs_error_errno(e, errno, "channel");
+	if (fcntl(sv[0], F_SETFL, O_NONBLOCK) == -1) {
+		rs_error_errno(e, errno, "channel");
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	/* The kernel doubles what it is given, for its bookkeeping. */
+	if (setsockopt(sv[0], SOL_SOCKET, SO_SNDBUFFORCE, &half,
+	    sizeof half) == -1)
+		setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &half, sizeof half);
+	s->chan = sv[0];
+	*client = sv[1];
+	return 0;
+}
+
+static void report_cb(evutil_socket_t, short, void *);
+
+static void
+stream_free(struct stream *s)
+{
+	if (s->ev_rx != NULL)
+		event_free(s->ev_rx);
+	if (s->ev_tx != NULL)
+		event_free(s->ev_tx);
+	if (s->ev_tx_write != NULL)
+		event_free(s->ev_tx_write);
+	if (s->ev_tx_timer != NULL)
+		event_free(s->ev_tx_timer);
+	if (s->ev_report != NULL)
+		event_free(s->ev_report);
+	if (s->chan != -1)
+		close(s->chan);
+	stream_tx_free(s);
+	free(s);
+}
+
+int
+stream_start(struct handle *h, const struct stream_opts *o, int *channel,
+    struct rs_error *e)
+{
+	struct event_base *base = h->conn->d->base;
+	bool packet = h->domain == AF_PACKET;
+	struct stream *s;
+	int rcvbuf = (int)o->queue_bytes;
+
+	*channel = -1;
+	if (h->stream != NULL)
+		return rs_error_set(e, RS_E_BAD_REQUEST, 0,
+		    "handle %lld is already subscribed", h->id);
+	if (!stream_supported(h))
+		return rs_error_set(e, RS_E_BAD_REQUEST, 0, "handle %lld: "
+		    "only raw and datagram sockets stream frames", h->id);
+	if ((s = calloc(1, sizeof *s)) == NULL)
+		return rs_error_errno(e, ENOMEM, "subscribe");
+	s->h = h;
+	s->format = o->format;
+	s->snaplen = o->snaplen;
+	s->queue_bytes = o->queue_bytes;
+	s->chan = -1;
+	if (o->format == STREAM_BINARY &&
+	    channel_new(s, o->queue_bytes, channel, e) == -1) {
+		free(s);
+		return -1;
+	}
+	s->ev_rx = event_new(base, h->fd, EV_READ | EV_PERSIST, stream_rx_cb,
+	    s);
+	s->ev_report = evtimer_new(base, report_cb, s);
+	if (s->chan != -1) {
+		s->ev_tx = event_new(base, s->chan, EV_READ | EV_PERSIST,
+		    stream_tx_cb, s);
+		s->ev_tx_write = event_new(base, h->fd, EV_WRITE,
+		    stream_tx_resume_cb, s);
+		s->ev_tx_timer = evtimer_new(base, stream_tx_resume_cb, s);
+	}
+	if (s->ev_rx == NULL || s->ev_report == NULL || (s->chan != -1 &&
+	    (s->ev_tx == NULL || s->ev_tx_write == NULL ||
+	    s->ev_tx_timer == NULL))) {
+		if (*channel != -1)
+			close(*channel);
+		*channel = -1;
+		stream_free(s);
+		return rs_error_errno(e, ENOMEM, "subscribe");
+	}
+	set_rx_opts(s, h->fd, packet);
+	/* Room in the kernel for bursts the loop has not read yet. */
+	if (setsockopt(h->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+	    sizeof rcvbuf) == -1)
+		setsockopt(h->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+		    sizeof rcvbuf);
+	h->stream = s;
+	event_add(s->ev_rx, NULL);
+	if (s->ev_tx != NULL)
+		event_add(s->ev_tx, NULL);
+	return 0;
+}
+
+void
+stream_stop(struct handle *h)
+{
+	struct stream *s = h->stream;
+
+	if (s == NULL)
+		return;
+	h->stream = NULL;
+	restore_rx_opts(s, h->fd, h->domain == AF_PACKET);
+	stream_free(s);
+}
+
+/* Counters of the handle, its connection and the daemon, together. */
+static void
+count3(struct stream *s, size_t field, uint64_t n)
+{
+	struct handle *h = s->h;
+
+	*(uint64_t *)((char *)&h->stats + field) += n;
+	*(uint64_t *)((char *)&h->conn->stats + field) += n;
+	*(uint64_t *)((char *)&h->conn->d->stats + field) += n;
+}
+
+void
+stream_count_in(struct stream *s, uint64_t frames, uint64_t bytes)
+{
+	count3(s, offsetof(struct stats, frames_in), frames);
+	count3(s, offsetof(struct stats, bytes_in), bytes);
+}
+
+void
+stream_count_out(struct stream *s, uint64_t frames, uint64_t bytes)
+{
+	count3(s, offsetof(struct stats, frames_out), frames);
+	count3(s, offsetof(struct stats, bytes_out), bytes);
+}
+
+void
+stream_count_drops(struct stream *s, uint64_t n, bool kernel)
+{
+	if (n == 0)
+		return;
+	s->drops_unsent += (uint32_t)n;
+	s->drops_unreported += n;
+	count3(s, kernel ? offsetof(struct stats, drops_kernel) :
+	    offsetof(struct stats, drops_queue), n);
+}
+
+void
+stream_reject(struct stream *s, const char *reason)
+{
+	s->rejected_unreported++;
+	snprintf(s->reject_reason, sizeof s->reject_reason, "%s", reason);
+	count3(s, offsetof(struct stats, tx_rejected), 1);
+}
+
+static void
+post(struct stream *s, json_t *ev)
+{
+	if (ev != NULL)
+		conn_post(s->h->conn, ev);
+	json_decref(ev);
+}
+
+static void
+report_now(struct stream *s)
+{
+	if (s->drops_unreported > 0) {
+		post(s, json_pack("{s:s, s:I, s:I}", "event", "dropped",
+		    "handle", (json_int_t)s->h->id,
+		    "count", (json_int_t)s->drops_unreported));
+		s->drops_unreported = 0;
+	}
+	if (s->rejected_unreported > 0) {
+		post(s, json_pack("{s:s, s:I, s:I, s:s}", "event",
+		    "tx_rejected", "handle", (json_int_t)s->h->id,
+		    "count", (json_int_t)s->rejected_unreported,
+		    "reason", s->reject_reason));
+		s->rejected_unreported = 0;
+	}
+}
+
+void
+stream_report(struct stream *s)
+{
+	struct timeval tv = { 0, REPORT_INTERVAL_NS / 1000 };
+	long long now;
+
+	if (s->drops_unreported == 0 && s->rejected_unreported == 0)
+		return;
+	now = bucket_now_ns();
+	if (now - s->last_report_ns < REPORT_INTERVAL_NS ||
+	    s->h->conn->out_bytes >= REPORT_ROOM) {
+		if (!evtimer_pending(s->ev_report, NULL))
+			evtimer_add(s->ev_report, &tv);
+		return;
+	}
+	s->last_report_ns = now;
+	report_now(s);
+}
+
+static void
+report_cb(evutil_socket_t fd, short what, void *arg)
+{
+	stream_report(arg);
+}
+
+void
+stream_json_frame(struct stream *s, const struct rx_frame *f)
+{
+	struct conn *c = s->h->conn;
+	size_t caplen = f->caplen;
+	json_t *ev, *addr;
+
+	if (s->snaplen > 0 && caplen > s->snaplen)
+		caplen = s->snaplen;
+	if (c->out_bytes + caplen * 4 / 3 >= s->queue_bytes) {
+		stream_count_drops(s, 1, false);
+		return;
+	}
+	addr = f->addr_len > 0 ? rs_addr_to_json(f->addr, f->addr_len) : NULL;
+	ev = json_pack("{s:s, s:I, s:I, s:o, s:I, s:o, s:I}",
+	    "event", "frame", "handle", (json_int_t)s->h->id,
+	    "ts_ns", (json_int_t)f->ts_ns,
+	    "data", rs_base64_json(f->data, caplen),
+	    "orig_len", (json_int_t)f->orig_len,
+	    "address", addr != NULL ? addr : json_null(),
+	    "drops", (json_int_t)s->drops_unsent);
+	if (ev != NULL && f->flags & RS_FRAME_VLAN)
+		json_object_set_new(ev, "vlan_tci", json_integer(f->vlan_tci));
+	if (ev == NULL || conn_post(c, ev) == -1) {
+		json_decref(ev);
+		stream_count_drops(s, 1, false);
+		return;
+	}
+	json_decref(ev);
+	s->drops_unsent = 0;
+	stream_count_in(s, 1, caplen);
+}
+
+void
+stream_died(struct stream *s, const char *reason)
+{
+	struct handle *h = s->h;
+	json_t *ev;
+
+	log_info("conn %llu: handle %lld closed: %s",
+	    (unsigned long long)h->conn->id, h->id, reason);
+	report_now(s);
+	ev = json_pack("{s:s, s:I, s:s}", "event", "closed", "handle",
+	    (json_int_t)h->id, "reason", reason);
+	post(s, ev);
+	handle_close(h);
+}

@@ -1,0 +1,39 @@
+/*
+ * Subscriptions (PROTOCOL.md sections 5-7): a managed socket's frames
+ * streamed to its client, on a binary channel or as JSON events, and
+ * frames the client writes on the channel sent on the socket.
+ */
+#ifndef STREAM_H
+#define STREAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+
+struct handle;
+
+enum stream_format {
+	STREAM_BINARY,
+	STREAM_JSON,
+};
+
+struct stream_opts {
+	enum stream_format	format;
+	size_t			queue_bytes;	/* already capped by policy */
+	size_t			snaplen;	/* 0: whole frames */
+};
+
+/* Whether frames of this kind of socket can be streamed. */
+bool	 stream_supported(const struct handle *h);
+/*
+ * Subscribe h.  Binary: *channel is the client's end of the channel, to
+ * pass (owned by the caller).  0, or -1 with e set.
+ */
+int	 stream_start(struct handle *h, const struct stream_opts *o,
+	     int *channel, struct rs_error *e);
+/* End h's subscription, if any: the channel reads EOF, the socket
+ * receives through recv() again. */
+void	 stream_stop(struct handle *h);
+
+#endif
