@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "client.h"
 #include "rawsock.h"
 
 #define MAX_SUBS	4096
@@ -34,7 +35,7 @@ main(int argc, char **argv)
 	unsigned long n = 100, nconn = 10, seconds = 60, i;
 	size_t queue = 0;
 	uint64_t deadline;
-	char params[256], buf[64];
+	char buf[64];
 	int *chans, opt, h;
 
 	while ((opt = getopt(argc, argv, "p:i:n:c:q:t:")) != -1) {
@@ -68,17 +69,9 @@ main(int argc, char **argv)
 	for (i = 0; i < nconn; i++)
 		if ((conns[i] = rs_conn_open(path)) == NULL)
 			err(1, "connect %s", path);
-	snprintf(params, sizeof params, "{\"domain\":\"AF_PACKET\","
-	    "\"type\":\"SOCK_RAW\",\"protocol\":\"ETH_P_ALL\","
-	    "\"ifname\":\"%s\"}", ifname);
-	for (i = 0; i < n; i++) {
-		struct rs_conn *c = conns[i % nconn];
-
-		if ((h = rs_open_json(c, params)) == -1)
-			errx(1, "open %lu: %s", i, rs_last_error(c));
-		if ((chans[i] = rs_subscribe(c, h, queue, 0)) == -1)
-			errx(1, "subscribe %lu: %s", i, rs_last_error(c));
-	}
+	for (i = 0; i < n; i++)
+		chans[i] = bench_subscribe(conns[i % nconn], ifname,
+		    "\"ETH_P_ALL\"", queue, 0, &h);
 	printf("{\"subscriptions\":%lu,\"connections\":%lu}\n", n, nconn);
 	fflush(stdout);
 	bench_ready();

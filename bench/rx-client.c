@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "client.h"
 #include "rawsock-channel.h"
 #include "rawsock.h"
 
@@ -36,25 +37,6 @@ usage(void)
 	fprintf(stderr, "usage: rx-client -p socket -i ifname -r run -n count "
 	    "[-q queue_bytes] [-S snaplen] [-t seconds] [-T idle_ms]\n");
 	exit(2);
-}
-
-static int
-subscribe(const char *path, const char *ifname, size_t queue, size_t snap,
-    struct rs_conn **cp)
-{
-	char params[256];
-	int h, ch;
-
-	if ((*cp = rs_conn_open(path)) == NULL)
-		err(1, "connect %s", path);
-	snprintf(params, sizeof params, "{\"domain\":\"AF_PACKET\","
-	    "\"type\":\"SOCK_RAW\",\"protocol\":\"ETH_P_ALL\","
-	    "\"ifname\":\"%s\"}", ifname);
-	if ((h = rs_open_json(*cp, params)) == -1)
-		errx(1, "open: %s", rs_last_error(*cp));
-	if ((ch = rs_subscribe(*cp, h, queue, snap)) == -1)
-		errx(1, "subscribe: %s", rs_last_error(*cp));
-	return ch;
 }
 
 /* Read what the channel holds; returns 1 once all frames are counted. */
@@ -114,6 +96,7 @@ main(int argc, char **argv)
 	uint32_t run = 0, count = 0;
 	struct reader c = { 0 };
 	struct rs_conn *conn;
+	int h;
 	char extra[160];
 	int opt;
 
@@ -151,7 +134,10 @@ main(int argc, char **argv)
 	}
 	if (optind != argc || path == NULL || ifname == NULL || count == 0)
 		usage();
-	c.ch = subscribe(path, ifname, queue, snap, &conn);
+	if ((conn = rs_conn_open(path)) == NULL)
+		err(1, "connect %s", path);
+	c.ch = bench_subscribe(conn, ifname, "\"ETH_P_ALL\"", queue, snap,
+	    &h);
 	if (bench_rx_init(&c.rx, run, count) == -1)
 		err(1, "bench_rx_init");
 	bench_rx_loop(&c.rx, c.ch, channel_drain, &c, seconds, idle_ms);
@@ -161,6 +147,7 @@ main(int argc, char **argv)
 	    (unsigned long long)c.malformed, (unsigned long long)c.truncated,
 	    c.eof);
 	bench_rx_report(&c.rx, extra);
+	bench_print_stats(conn, h);
 	bench_rx_free(&c.rx);
 	close(c.ch);
 	rs_conn_close(conn);

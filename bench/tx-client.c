@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "client.h"
 #include "rawsock-channel.h"
 #include "rawsock.h"
 
@@ -44,24 +45,6 @@ usage(void)
 	    "-D dstmac -r run -n count -s size [-b batch] [-t seconds] "
 	    "[-P protocol]\n");
 	exit(2);
-}
-
-static int
-subscribe(const struct tx *t, struct rs_conn **cp)
-{
-	char params[256];
-	int h, ch;
-
-	if ((*cp = rs_conn_open(t->path)) == NULL)
-		err(1, "connect %s", t->path);
-	snprintf(params, sizeof params, "{\"domain\":\"AF_PACKET\","
-	    "\"type\":\"SOCK_RAW\",\"protocol\":%s,\"ifname\":\"%s\"}",
-	    t->protocol, t->ifname);
-	if ((h = rs_open_json(*cp, params)) == -1)
-		errx(1, "open: %s", rs_last_error(*cp));
-	if ((ch = rs_subscribe(*cp, h, 0, 0)) == -1)
-		errx(1, "subscribe: %s", rs_last_error(*cp));
-	return ch;
 }
 
 /* Throw away whatever the channel brought (the socket's own traffic). */
@@ -156,7 +139,7 @@ main(int argc, char **argv)
 	struct rs_conn *conn;
 	uint64_t start, end, cpu;
 	uint32_t sent;
-	int opt, ch, have_src = 0, have_dst = 0;
+	int opt, ch, h, have_src = 0, have_dst = 0;
 
 	while ((opt = getopt(argc, argv, "p:i:S:D:r:n:s:b:t:P:")) != -1) {
 		switch (opt) {
@@ -205,7 +188,9 @@ main(int argc, char **argv)
 	if (optind != argc || t.path == NULL || t.ifname == NULL ||
 	    !have_src || !have_dst || t.count == 0 || t.size == 0)
 		usage();
-	ch = subscribe(&t, &conn);
+	if ((conn = rs_conn_open(t.path)) == NULL)
+		err(1, "connect %s", t.path);
+	ch = bench_subscribe(conn, t.ifname, t.protocol, 0, 0, &h);
 	cpu = bench_cpu_ns();
 	bench_ready();
 	start = bench_now_ns();
@@ -218,6 +203,7 @@ main(int argc, char **argv)
 	    (unsigned long long)t.rx_msgs);
 	fflush(stdout);
 	linger(ch, &t);
+	bench_print_stats(conn, h);
 	close(ch);
 	rs_conn_close(conn);
 	return 0;
