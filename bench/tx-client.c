@@ -27,7 +27,8 @@
 struct tx {
 	const char	*path;
 	const char	*ifname;
-	const char	*protocol;
+	const char	*protocol;	/* 0: the daemon's socket gets no
+					   copies of its own frames */
 	unsigned char	 src[6];
 	unsigned char	 dst[6];
 	uint32_t	 run;
