@@ -1,0 +1,204 @@
+/*
+ * The benchmark frame, the receive counter and small helpers shared by
+ * every program in bench/ (see bench.h).
+ */
+#include <sys/resource.h>
+
+#include <arpa/inet.h>
+#include <err.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bench.h"
+
+void
+bench_frame_fill(unsigned char *buf, size_t len, const unsigned char src[6],
+    const unsigned char dst[6], uint32_t run, uint32_t seq)
+{
+	uint16_t type = htons(BENCH_ETHERTYPE);
+	uint32_t nrun = htonl(run);
+	size_t i;
+
+	memcpy(buf, dst, 6);
+	memcpy(buf + 6, src, 6);
+	memcpy(buf + 12, &type, 2);
+	memcpy(buf + 14, BENCH_MAGIC, 8);
+	memcpy(buf + 22, &nrun, 4);
+	bench_frame_set_seq(buf, seq);
+	/* A recognisable padding, so a truncated copy is easy to spot. */
+	for (i = BENCH_HDR_LEN; i < len; i++)
+		buf[i] = (unsigned char)i;
+}
+
+void
+bench_frame_set_seq(unsigned char *buf, uint32_t seq)
+{
+	uint32_t nseq = htonl(seq);
+
+	memcpy(buf + 26, &nseq, 4);
+}
+
+int64_t
+bench_frame_seq(const unsigned char *buf, size_t len, uint32_t run)
+{
+	uint32_t nrun, nseq;
+	uint16_t type;
+
+	if (len < BENCH_HDR_LEN)
+		return -1;
+	memcpy(&type, buf + 12, 2);
+	memcpy(&nrun, buf + 22, 4);
+	if (type != htons(BENCH_ETHERTYPE) || ntohl(nrun) != run ||
+	    memcmp(buf + 14, BENCH_MAGIC, 8) != 0)
+		return -1;
+	memcpy(&nseq, buf + 26, 4);
+	return ntohl(nseq);
+}
+
+int
+bench_rx_init(struct bench_rx *rx, uint32_t run, uint32_t expected)
+{
+	memset(rx, 0, sizeof *rx);
+	rx->run = run;
+	rx->expected = expected;
+	if ((rx->seen = calloc(expected / 8 + 1, 1)) == NULL)
+		return -1;
+	rx->cpu_ready_ns = bench_cpu_ns();
+	return 0;
+}
+
+void
+bench_rx_free(struct bench_rx *rx)
+{
+	free(rx->seen);
+	rx->seen = NULL;
+}
+
+int
+bench_rx_frame(struct bench_rx *rx, const void *buf, size_t len,
+    uint64_t now_ns)
+{
+	int64_t seq = bench_frame_seq(buf, len, rx->run);
+	unsigned char bit;
+
+	if (seq < 0 || seq >= rx->expected) {
+		rx->others++;
+		return bench_rx_done(rx);
+	}
+	bit = (unsigned char)(1u << (seq & 7));
+	if (rx->seen[seq >> 3] & bit) {
+		rx->dups++;
+		return bench_rx_done(rx);
+	}
+	rx->seen[seq >> 3] |= bit;
+	if (rx->received++ == 0)
+		rx->first_ns = now_ns;
+	rx->last_ns = now_ns;
+	return bench_rx_done(rx);
+}
+
+int
+bench_rx_done(const struct bench_rx *rx)
+{
+	return rx->received >= rx->expected;
+}
+
+void
+bench_rx_loop(struct bench_rx *rx, int fd, int (*drain)(void *), void *arg,
+    unsigned long seconds, unsigned long idle_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	uint64_t deadline = bench_now_ns() + seconds * 1000000000u, now;
+
+	bench_ready();
+	while (!drain(arg) && (now = bench_now_ns()) < deadline) {
+		if (rx->received && now - rx->last_ns > idle_ms * 1000000u)
+			break;
+		if (poll(&pfd, 1, 10) == -1 && errno != EINTR)
+			err(1, "poll");
+	}
+}
+
+void
+bench_rx_report(const struct bench_rx *rx, const char *extra)
+{
+	double span = (double)(rx->last_ns - rx->first_ns) / 1e9;
+	double rate = 0;
+
+	/* frames / (last - first): the first frame opens the interval. */
+	if (rx->received > 1 && span > 0)
+		rate = (rx->received - 1) / span;
+	printf("{\"received\":%u,\"expected\":%u,\"lost\":%u,"
+	    "\"dups\":%llu,\"others\":%llu,\"span_s\":%.6f,\"rate\":%.0f,"
+	    "\"cpu_s\":%.6f%s}\n", rx->received, rx->expected,
+	    rx->expected - rx->received, (unsigned long long)rx->dups,
+	    (unsigned long long)rx->others, span, rate,
+	    (double)(bench_cpu_ns() - rx->cpu_ready_ns) / 1e9, extra);
+	fflush(stdout);
+}
+
+uint64_t
+bench_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t
+bench_cpu_ns(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) == -1)
+		return 0;
+	return ((uint64_t)ru.ru_utime.tv_sec + (uint64_t)ru.ru_stime.tv_sec) *
+	    1000000000u + ((uint64_t)ru.ru_utime.tv_usec +
+	    (uint64_t)ru.ru_stime.tv_usec) * 1000u;
+}
+
+int
+bench_parse_mac(const char *s, unsigned char mac[6])
+{
+	unsigned int b[6];
+	char tail;
+	int i;
+
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3],
+	    &b[4], &b[5], &tail) != 6)
+		return -1;
+	for (i = 0; i < 6; i++) {
+		if (b[i] > 0xff)
+			return -1;
+		mac[i] = (unsigned char)b[i];
+	}
+	return 0;
+}
+
+unsigned long
+bench_arg_num(const char *opt, const char *s, unsigned long min,
+    unsigned long max)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno != 0 || end == s || *end != '\0' || *s == '-' || v < min ||
+	    v > max)
+		errx(2, "%s: expected a number from %lu to %lu, not '%s'", opt,
+		    min, max, s);
+	return v;
+}
+
+void
+bench_ready(void)
+{
+	fprintf(stderr, "ready\n");
+	fflush(stderr);
+}

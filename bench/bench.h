@@ -1,0 +1,73 @@
+/*
+ * What the benchmark programs share: the numbered test frame the
+ * generators send and every receiver counts, the receive counter that
+ * turns frames into a rate and a loss figure, and small helpers (clocks,
+ * CPU time, MAC parsing, the one-line JSON report bench/run reads).
+ */
+#ifndef BENCH_H
+#define BENCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* IEEE 802 local experimental ethertype: the stack ignores it. */
+#define BENCH_ETHERTYPE		0x88b5
+#define BENCH_MAGIC		"rsbench1"
+/* dst, src, type, magic, run id, sequence number */
+#define BENCH_HDR_LEN		(6 + 6 + 2 + 8 + 4 + 4)
+#define BENCH_MIN_FRAME		BENCH_HDR_LEN
+#define BENCH_MAX_FRAME		9000
+#define BENCH_MAX_COUNT		(64u * 1024 * 1024)
+
+/* Fill a test frame of len bytes (padding included). */
+void	bench_frame_fill(unsigned char *buf, size_t len,
+	    const unsigned char src[6], const unsigned char dst[6],
+	    uint32_t run, uint32_t seq);
+/* Rewrite the sequence number of a filled frame. */
+void	bench_frame_set_seq(unsigned char *buf, uint32_t seq);
+/* The sequence number of a frame of run, or -1 if it is not one. */
+int64_t	bench_frame_seq(const unsigned char *buf, size_t len, uint32_t run);
+
+/*
+ * Counts the distinct test frames of one run until expected have arrived.
+ * Times are taken when the receiver handles a frame, so the rate is what
+ * reaches the reader, not what the kernel timestamped.
+ */
+struct bench_rx {
+	uint32_t	 run;
+	uint32_t	 expected;
+	uint32_t	 received;	/* distinct sequence numbers */
+	uint64_t	 dups;
+	uint64_t	 others;	/* frames that are not ours */
+	uint64_t	 first_ns;
+	uint64_t	 last_ns;
+	uint64_t	 cpu_ready_ns;	/* this process's CPU time at start */
+	unsigned char	*seen;		/* one bit per sequence number */
+};
+
+int	bench_rx_init(struct bench_rx *, uint32_t run, uint32_t expected);
+void	bench_rx_free(struct bench_rx *);
+/* Count one frame seen at now_ns; returns 1 once all have arrived. */
+int	bench_rx_frame(struct bench_rx *, const void *buf, size_t len,
+	    uint64_t now_ns);
+int	bench_rx_done(const struct bench_rx *);
+/*
+ * Say ready, then call drain(arg) whenever fd is readable until it returns
+ * 1 (all counted), nothing new came for idle_ms since the last frame, or
+ * seconds have passed.
+ */
+void	bench_rx_loop(struct bench_rx *, int fd, int (*drain)(void *),
+	    void *arg, unsigned long seconds, unsigned long idle_ms);
+/* Print the report as one JSON object; extra is "" or ",\"k\":v...". */
+void	bench_rx_report(const struct bench_rx *, const char *extra);
+
+uint64_t	bench_now_ns(void);		/* CLOCK_MONOTONIC */
+uint64_t	bench_cpu_ns(void);		/* this process, user+system */
+int		bench_parse_mac(const char *, unsigned char[6]);
+/* A non-negative integer argument within [min, max], or exit(2). */
+unsigned long	bench_arg_num(const char *opt, const char *s,
+		    unsigned long min, unsigned long max);
+/* Say on stderr that set-up is done (bench/run waits for this line). */
+void		bench_ready(void);
+
+#endif

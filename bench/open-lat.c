@@ -1,0 +1,186 @@
+/*
+ * open-lat: how long it takes to get a packet socket.  -m daemon times
+ * librawsock's open with pass:true (the daemon creates, binds and passes
+ * the fd); -m bare times socket(AF_PACKET, SOCK_RAW, 0) itself (needs
+ * CAP_NET_RAW); -m bind adds the bind to the interface the daemon does.
+ * Only the open is timed: closing a packet socket waits for an RCU grace
+ * period (8-36 ms), so every fd is kept and all are closed at the end by
+ * a pool of threads, whose waits overlap.
+ */
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+
+#include <err.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "rawsock.h"
+
+#define MAX_N		20000
+#define WARMUP		20
+#define CLOSERS		64
+
+struct closer {
+	int		*fds;
+	size_t		 n;
+	size_t		 first;		/* then every CLOSERS-th */
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: open-lat -m daemon|bare|bind -i ifname "
+	    "[-p socket] [-n count]\n");
+	exit(2);
+}
+
+static int
+open_bare(const char *ifname, int do_bind)
+{
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_ALL),
+	};
+	int fd;
+
+	if ((fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0)) == -1)
+		err(1, "socket(AF_PACKET)");
+	if (!do_bind)
+		return fd;
+	if ((sll.sll_ifindex = (int)if_nametoindex(ifname)) == 0 ||
+	    bind(fd, (struct sockaddr *)&sll, sizeof sll) == -1)
+		err(1, "bind %s", ifname);
+	return fd;
+}
+
+static int
+open_daemon(struct rs_conn *c, const char *params)
+{
+	int fd;
+
+	if ((fd = rs_open_json(c, params)) == -1)
+		errx(1, "open: %s", rs_last_error(c));
+	return fd;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void *
+close_some(void *arg)
+{
+	struct closer *cl = arg;
+	size_t i;
+
+	for (i = cl->first; i < cl->n; i += CLOSERS)
+		close(cl->fds[i]);
+	return NULL;
+}
+
+/* Close n fds on CLOSERS threads: each close sleeps in synchronize_net(),
+ * so together they take a few grace periods instead of n. */
+static void
+close_all(int *fds, size_t n)
+{
+	pthread_t th[CLOSERS];
+	struct closer cl[CLOSERS];
+	size_t i;
+
+	for (i = 0; i < CLOSERS; i++) {
+		cl[i] = (struct closer){ .fds = fds, .n = n, .first = i };
+		if (pthread_create(&th[i], NULL, close_some, &cl[i]) != 0)
+			errx(1, "pthread_create failed");
+	}
+	for (i = 0; i < CLOSERS; i++)
+		pthread_join(th[i], NULL);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *mode = NULL, *path = NULL, *ifname = NULL;
+	struct rs_conn *c = NULL;
+	struct rlimit rl;
+	uint64_t *lat, t0, sum = 0;
+	unsigned long n = 2000, i;
+	char params[256];
+	int *fds, opt, daemon, do_bind;
+
+	while ((opt = getopt(argc, argv, "m:p:i:n:")) != -1) {
+		switch (opt) {
+		case 'm':
+			mode = optarg;
+			break;
+		case 'p':
+			path = optarg;
+			break;
+		case 'i':
+			ifname = optarg;
+			break;
+		case 'n':
+			n = bench_arg_num("-n", optarg, 1, MAX_N);
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc || mode == NULL || ifname == NULL)
+		usage();
+	daemon = strcmp(mode, "daemon") == 0;
+	do_bind = strcmp(mode, "bind") == 0;
+	if (!daemon && !do_bind && strcmp(mode, "bare") != 0)
+		usage();
+	if (daemon && path == NULL)
+		usage();
+	/* Every fd stays open until the end. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < n + WARMUP +
+	    64) {
+		rl.rlim_cur = n + WARMUP + 64;
+		if (rl.rlim_max < rl.rlim_cur)
+			errx(1, "RLIMIT_NOFILE hard limit %llu is too low for "
+			    "-n %lu", (unsigned long long)rl.rlim_max, n);
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			err(1, "setrlimit");
+	}
+	if ((lat = calloc(n, sizeof *lat)) == NULL ||
+	    (fds = calloc(n + WARMUP, sizeof *fds)) == NULL)
+		err(1, "calloc");
+	if (daemon && (c = rs_conn_open(path)) == NULL)
+		err(1, "connect %s", path);
+	snprintf(params, sizeof params, "{\"domain\":\"AF_PACKET\","
+	    "\"type\":\"SOCK_RAW\",\"protocol\":\"ETH_P_ALL\","
+	    "\"ifname\":\"%s\",\"pass\":true}", ifname);
+	for (i = 0; i < n + WARMUP; i++) {
+		t0 = bench_now_ns();
+		fds[i] = daemon ? open_daemon(c, params) :
+		    open_bare(ifname, do_bind);
+		if (i >= WARMUP)
+			lat[i - WARMUP] = bench_now_ns() - t0;
+	}
+	rs_conn_close(c);
+	close_all(fds, n + WARMUP);
+	qsort(lat, n, sizeof *lat, cmp_u64);
+	for (i = 0; i < n; i++)
+		sum += lat[i];
+	printf("{\"mode\":\"%s\",\"n\":%lu,\"p50_us\":%.1f,\"p99_us\":%.1f,"
+	    "\"mean_us\":%.1f,\"max_us\":%.1f}\n", mode, n,
+	    lat[n / 2] / 1e3, lat[(n * 99) / 100] / 1e3,
+	    (double)sum / n / 1e3, lat[n - 1] / 1e3);
+	free(lat);
+	free(fds);
+	return 0;
+}

@@ -1,0 +1,155 @@
+/*
+ * rx-client: receive through the daemon.  Opens a managed packet socket
+ * on an interface with librawsock, subscribes to it (binary channel,
+ * PROTOCOL.md section 7) and counts the test frames of one run (bench.h)
+ * read from the channel, like rx-ring does from its ring.  Runs as the
+ * unprivileged benchmark user.
+ */
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <err.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "client.h"
+#include "rawsock-channel.h"
+#include "rawsock.h"
+
+#define BATCH		64
+#define MSG_MAX		(RS_FRAME_HDR_SIZE + RS_FRAME_ADDR_MAX + 65536)
+
+struct reader {
+	int		 ch;
+	struct bench_rx	 rx;
+	uint64_t	 channel_drops;	/* summed from the headers */
+	uint64_t	 malformed;
+	uint64_t	 truncated;
+	int		 eof;
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: rx-client -p socket -i ifname -r run -n count "
+	    "[-q queue_bytes] [-S snaplen] [-t seconds] [-T idle_ms]\n");
+	exit(2);
+}
+
+/* Read what the channel holds; returns 1 once all frames are counted. */
+static int
+channel_drain(void *arg)
+{
+	struct reader *c = arg;
+	struct bench_rx *rx = &c->rx;
+	static unsigned char bufs[BATCH][MSG_MAX];
+	struct mmsghdr msgs[BATCH];
+	struct iovec iov[BATCH];
+	struct rs_frame_hdr hdr;
+	const void *addr, *frame;
+	size_t flen;
+	uint64_t now;
+	int i, n;
+
+	for (i = 0; i < BATCH; i++) {
+		iov[i].iov_base = bufs[i];
+		iov[i].iov_len = MSG_MAX;
+		msgs[i].msg_hdr = (struct msghdr){ .msg_iov = &iov[i],
+		    .msg_iovlen = 1 };
+	}
+	for (;;) {
+		if ((n = recvmmsg(c->ch, msgs, BATCH, MSG_DONTWAIT, NULL)) == -1) {
+			if (errno == EAGAIN || errno == EINTR)
+				return bench_rx_done(rx);
+			err(1, "recvmmsg channel");
+		}
+		now = bench_now_ns();
+		for (i = 0; i < n; i++) {
+			if (msgs[i].msg_len == 0) {
+				c->eof = 1;
+				return 1;
+			}
+			if (rs_frame_parse(bufs[i], msgs[i].msg_len, &hdr,
+			    &addr, &frame, &flen) == -1) {
+				c->malformed++;
+				continue;
+			}
+			c->channel_drops += hdr.drops;
+			if (hdr.flags & RS_FRAME_TRUNCATED)
+				c->truncated++;
+			bench_rx_frame(rx, frame, flen, now);
+		}
+		if (bench_rx_done(rx))
+			return 1;
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *path = NULL, *ifname = NULL;
+	unsigned long seconds = 30, idle_ms = 1000;
+	size_t queue = 0, snap = 0;
+	uint32_t run = 0, count = 0;
+	struct reader c = { 0 };
+	struct rs_conn *conn;
+	int h;
+	char extra[160];
+	int opt;
+
+	while ((opt = getopt(argc, argv, "p:i:r:n:q:S:t:T:")) != -1) {
+		switch (opt) {
+		case 'p':
+			path = optarg;
+			break;
+		case 'i':
+			ifname = optarg;
+			break;
+		case 'r':
+			run = (uint32_t)bench_arg_num("-r", optarg, 0,
+			    UINT32_MAX);
+			break;
+		case 'n':
+			count = (uint32_t)bench_arg_num("-n", optarg, 1,
+			    BENCH_MAX_COUNT);
+			break;
+		case 'q':
+			queue = bench_arg_num("-q", optarg, 0, 1ul << 30);
+			break;
+		case 'S':
+			snap = bench_arg_num("-S", optarg, 0, 65535);
+			break;
+		case 't':
+			seconds = bench_arg_num("-t", optarg, 1, 600);
+			break;
+		case 'T':
+			idle_ms = bench_arg_num("-T", optarg, 1, 60000);
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc || path == NULL || ifname == NULL || count == 0)
+		usage();
+	if ((conn = rs_conn_open(path)) == NULL)
+		err(1, "connect %s", path);
+	c.ch = bench_subscribe(conn, ifname, "\"ETH_P_ALL\"", queue, snap,
+	    &h);
+	if (bench_rx_init(&c.rx, run, count) == -1)
+		err(1, "bench_rx_init");
+	bench_rx_loop(&c.rx, c.ch, channel_drain, &c, seconds, idle_ms);
+	snprintf(extra, sizeof extra, ",\"channel_drops\":%llu,"
+	    "\"malformed\":%llu,\"truncated\":%llu,\"eof\":%d",
+	    (unsigned long long)c.channel_drops,
+	    (unsigned long long)c.malformed, (unsigned long long)c.truncated,
+	    c.eof);
+	bench_rx_report(&c.rx, extra);
+	bench_print_stats(conn, h);
+	bench_rx_free(&c.rx);
+	close(c.ch);
+	rs_conn_close(conn);
+	return 0;
+}

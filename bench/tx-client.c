@@ -1,0 +1,211 @@
+/*
+ * tx-client: transmit through the daemon.  Opens a managed packet socket
+ * on an interface with librawsock, subscribes to it and writes a fixed
+ * count of numbered test frames (bench.h) on the binary channel with
+ * sendmmsg, as fast as the daemon takes them (PROTOCOL.md section 7: no
+ * address, so the daemon sends on the socket's bound interface).  The
+ * receiving end counts; this program reports how fast it pushed.  Runs as
+ * the unprivileged benchmark user.
+ */
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <err.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "bench.h"
+#include "client.h"
+#include "rawsock-channel.h"
+#include "rawsock.h"
+
+#define MAX_BATCH	256
+
+struct tx {
+	const char	*path;
+	const char	*ifname;
+	const char	*protocol;	/* 0: the daemon's socket gets no
+					   copies of its own frames */
+	unsigned char	 src[6];
+	unsigned char	 dst[6];
+	uint32_t	 run;
+	uint32_t	 count;
+	size_t		 size;
+	unsigned int	 batch;
+	unsigned long	 seconds;
+	uint64_t	 rx_msgs;	/* frames the channel brought back */
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: tx-client -p socket -i ifname -S srcmac "
+	    "-D dstmac -r run -n count -s size [-b batch] [-t seconds] "
+	    "[-P protocol]\n");
+	exit(2);
+}
+
+/* Throw away whatever the channel brought (the socket's own traffic). */
+static void
+discard_incoming(int ch, struct tx *t)
+{
+	unsigned char buf[RS_FRAME_HDR_SIZE + RS_FRAME_ADDR_MAX + 2048];
+	int i;
+
+	for (i = 0; i < 1024; i++) {
+		if (recv(ch, buf, sizeof buf, MSG_DONTWAIT | MSG_TRUNC) < 0)
+			return;
+		t->rx_msgs++;
+	}
+}
+
+static uint32_t
+send_all(int ch, struct tx *t)
+{
+	static unsigned char msgs_buf[MAX_BATCH][RS_FRAME_HDR_SIZE +
+	    BENCH_MAX_FRAME];
+	struct mmsghdr msgs[MAX_BATCH] = { 0 };
+	struct iovec iov[MAX_BATCH];
+	struct pollfd pfd = { .fd = ch, .events = POLLOUT };
+	uint64_t deadline = bench_now_ns() + t->seconds * 1000000000u;
+	unsigned int i, n, done;
+	uint32_t seq = 0;
+	size_t off = 0;
+	int r;
+
+	for (i = 0; i < t->batch; i++) {
+		off = rs_frame_build(msgs_buf[i], 0, NULL, 0, t->size);
+		bench_frame_fill(msgs_buf[i] + off, t->size, t->src, t->dst,
+		    t->run, 0);
+		iov[i].iov_base = msgs_buf[i];
+		iov[i].iov_len = off + t->size;
+		msgs[i].msg_hdr.msg_iov = &iov[i];
+		msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	while (seq < t->count && bench_now_ns() < deadline) {
+		n = t->count - seq < t->batch ? t->count - seq : t->batch;
+		for (i = 0; i < n; i++)
+			bench_frame_set_seq(msgs_buf[i] + off, seq + i);
+		for (done = 0; done < n && bench_now_ns() < deadline;) {
+			r = sendmmsg(ch, msgs + done, n - done, MSG_DONTWAIT);
+			if (r > 0) {
+				done += (unsigned int)r;
+				continue;
+			}
+			if (r == -1 && errno != EAGAIN && errno != EINTR &&
+			    errno != ENOBUFS)
+				err(1, "sendmmsg channel");
+			/* The daemon is behind: wait for room, keep
+			 * reading so it never blocks on us. */
+			discard_incoming(ch, t);
+			if (poll(&pfd, 1, 10) == -1 && errno != EINTR)
+				err(1, "poll");
+		}
+		seq += done;
+	}
+	return seq;
+}
+
+/* Keep the channel open until bench/run closes our stdin (or time is up):
+ * closing it at once could discard frames the daemon still holds. */
+static void
+linger(int ch, struct tx *t)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = STDIN_FILENO, .events = POLLIN },
+		{ .fd = ch, .events = POLLIN },
+	};
+	uint64_t deadline = bench_now_ns() + t->seconds * 1000000000u;
+	char buf[256];
+
+	while (bench_now_ns() < deadline) {
+		if (poll(pfd, 2, 100) == -1 && errno != EINTR)
+			err(1, "poll");
+		if (pfd[1].revents & POLLIN)
+			discard_incoming(ch, t);
+		if ((pfd[1].revents & (POLLHUP | POLLERR)) ||
+		    ((pfd[0].revents & (POLLIN | POLLHUP)) &&
+		    read(STDIN_FILENO, buf, sizeof buf) <= 0))
+			return;
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct tx t = { .batch = 64, .seconds = 30, .protocol = "0" };
+	struct rs_conn *conn;
+	uint64_t start, end, cpu;
+	uint32_t sent;
+	int opt, ch, h, have_src = 0, have_dst = 0;
+
+	while ((opt = getopt(argc, argv, "p:i:S:D:r:n:s:b:t:P:")) != -1) {
+		switch (opt) {
+		case 'p':
+			t.path = optarg;
+			break;
+		case 'i':
+			t.ifname = optarg;
+			break;
+		case 'S':
+			if (bench_parse_mac(optarg, t.src) == -1)
+				errx(2, "-S: not a MAC address: %s", optarg);
+			have_src = 1;
+			break;
+		case 'D':
+			if (bench_parse_mac(optarg, t.dst) == -1)
+				errx(2, "-D: not a MAC address: %s", optarg);
+			have_dst = 1;
+			break;
+		case 'r':
+			t.run = (uint32_t)bench_arg_num("-r", optarg, 0,
+			    UINT32_MAX);
+			break;
+		case 'n':
+			t.count = (uint32_t)bench_arg_num("-n", optarg, 1,
+			    BENCH_MAX_COUNT);
+			break;
+		case 's':
+			t.size = bench_arg_num("-s", optarg, BENCH_MIN_FRAME,
+			    BENCH_MAX_FRAME);
+			break;
+		case 'b':
+			t.batch = (unsigned int)bench_arg_num("-b", optarg, 1,
+			    MAX_BATCH);
+			break;
+		case 't':
+			t.seconds = bench_arg_num("-t", optarg, 1, 600);
+			break;
+		case 'P':
+			t.protocol = optarg;	/* JSON: 0 or "ETH_P_ALL" */
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc || t.path == NULL || t.ifname == NULL ||
+	    !have_src || !have_dst || t.count == 0 || t.size == 0)
+		usage();
+	if ((conn = rs_conn_open(t.path)) == NULL)
+		err(1, "connect %s", t.path);
+	ch = bench_subscribe(conn, t.ifname, t.protocol, 0, 0, &h);
+	cpu = bench_cpu_ns();
+	bench_ready();
+	start = bench_now_ns();
+	sent = send_all(ch, &t);
+	end = bench_now_ns();
+	printf("{\"sent\":%u,\"span_s\":%.6f,\"rate\":%.0f,\"cpu_s\":%.6f,"
+	    "\"rx_msgs\":%llu}\n", sent, (double)(end - start) / 1e9,
+	    end > start ? sent / ((double)(end - start) / 1e9) : 0.0,
+	    (double)(bench_cpu_ns() - cpu) / 1e9,
+	    (unsigned long long)t.rx_msgs);
+	fflush(stdout);
+	linger(ch, &t);
+	bench_print_stats(conn, h);
+	close(ch);
+	rs_conn_close(conn);
+	return 0;
+}

@@ -1,0 +1,192 @@
+/*
+ * tx-gen: the traffic generator and the direct transmit baseline.  Sends
+ * a fixed count of numbered test frames (bench.h) on a packet socket with
+ * sendmmsg, as fast as the kernel takes them; or, with -w, writes the very
+ * same frames to a pcap file for tcpreplay.  Needs CAP_NET_RAW; bench/run
+ * pins it to one core.
+ */
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <linux/if_packet.h>
+#include <net/if.h>
+
+#include <err.h>
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+#define MAX_BATCH	256
+#define MAX_SECONDS	600
+
+struct gen {
+	const char	*ifname;
+	const char	*pcap_path;
+	unsigned char	 src[6];
+	unsigned char	 dst[6];
+	uint32_t	 run;
+	uint32_t	 count;
+	size_t		 size;
+	unsigned int	 batch;
+	unsigned int	 seconds;
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: tx-gen -S srcmac -D dstmac -r run -n count "
+	    "-s size [-b batch] [-t seconds] (-i ifname | -w file.pcap)\n");
+	exit(2);
+}
+
+static int
+packet_socket(const char *ifname)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	int fd;
+
+	/* Protocol 0: the socket only sends, the kernel queues it nothing. */
+	if ((fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0)) == -1)
+		err(1, "socket(AF_PACKET)");
+	if ((sll.sll_ifindex = (int)if_nametoindex(ifname)) == 0)
+		err(1, "%s", ifname);
+	if (bind(fd, (struct sockaddr *)&sll, sizeof sll) == -1)
+		err(1, "bind %s", ifname);
+	return fd;
+}
+
+static void
+send_all(const struct gen *g)
+{
+	static unsigned char frames[MAX_BATCH][BENCH_MAX_FRAME];
+	struct mmsghdr msgs[MAX_BATCH];
+	struct iovec iov[MAX_BATCH];
+	uint64_t start, end, deadline, cpu = bench_cpu_ns();
+	uint32_t seq = 0;
+	unsigned int i, n, done;
+	int fd = packet_socket(g->ifname), r;
+
+	memset(msgs, 0, sizeof msgs);
+	for (i = 0; i < g->batch; i++) {
+		bench_frame_fill(frames[i], g->size, g->src, g->dst, g->run, 0);
+		iov[i].iov_base = frames[i];
+		iov[i].iov_len = g->size;
+		msgs[i].msg_hdr.msg_iov = &iov[i];
+		msgs[i].msg_hdr.msg_iovlen = 1;
+	}
+	bench_ready();
+	start = bench_now_ns();
+	deadline = start + (uint64_t)g->seconds * 1000000000u;
+	while (seq < g->count && bench_now_ns() < deadline) {
+		n = g->count - seq < g->batch ? g->count - seq : g->batch;
+		for (i = 0; i < n; i++)
+			bench_frame_set_seq(frames[i], seq + i);
+		for (done = 0; done < n && bench_now_ns() < deadline;) {
+			r = sendmmsg(fd, msgs + done, n - done, 0);
+			if (r == -1 && errno != ENOBUFS && errno != EAGAIN &&
+			    errno != EINTR)
+				err(1, "sendmmsg");
+			if (r > 0)
+				done += (unsigned int)r;
+		}
+		seq += done;
+	}
+	end = bench_now_ns();
+	close(fd);
+	printf("{\"sent\":%u,\"span_s\":%.6f,\"rate\":%.0f,"
+	    "\"cpu_s\":%.6f}\n", seq, (double)(end - start) / 1e9,
+	    end > start ? seq / ((double)(end - start) / 1e9) : 0.0,
+	    (double)(bench_cpu_ns() - cpu) / 1e9);
+}
+
+static void
+write_pcap(const struct gen *g)
+{
+	static unsigned char frame[BENCH_MAX_FRAME];
+	struct pcap_pkthdr ph = { .caplen = (bpf_u_int32)g->size,
+	    .len = (bpf_u_int32)g->size };
+	pcap_dumper_t *d;
+	pcap_t *p;
+	uint32_t seq;
+
+	if ((p = pcap_open_dead(DLT_EN10MB, BENCH_MAX_FRAME)) == NULL)
+		errx(1, "pcap_open_dead failed");
+	if ((d = pcap_dump_open(p, g->pcap_path)) == NULL)
+		errx(1, "%s: %s", g->pcap_path, pcap_geterr(p));
+	bench_frame_fill(frame, g->size, g->src, g->dst, g->run, 0);
+	for (seq = 0; seq < g->count; seq++) {
+		bench_frame_set_seq(frame, seq);
+		/* One microsecond apart: --topspeed ignores them anyway. */
+		ph.ts.tv_sec = seq / 1000000;
+		ph.ts.tv_usec = seq % 1000000;
+		pcap_dump((u_char *)d, &ph, frame);
+	}
+	if (pcap_dump_flush(d) == -1)
+		errx(1, "%s: write failed", g->pcap_path);
+	pcap_dump_close(d);
+	pcap_close(p);
+	printf("{\"written\":%u}\n", g->count);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct gen g = { .batch = 64, .seconds = 60 };
+	int ch, have_src = 0, have_dst = 0;
+
+	while ((ch = getopt(argc, argv, "S:D:r:n:s:b:t:i:w:")) != -1) {
+		switch (ch) {
+		case 'S':
+			if (bench_parse_mac(optarg, g.src) == -1)
+				errx(2, "-S: not a MAC address: %s", optarg);
+			have_src = 1;
+			break;
+		case 'D':
+			if (bench_parse_mac(optarg, g.dst) == -1)
+				errx(2, "-D: not a MAC address: %s", optarg);
+			have_dst = 1;
+			break;
+		case 'r':
+			g.run = (uint32_t)bench_arg_num("-r", optarg, 0,
+			    UINT32_MAX);
+			break;
+		case 'n':
+			g.count = (uint32_t)bench_arg_num("-n", optarg, 1,
+			    BENCH_MAX_COUNT);
+			break;
+		case 's':
+			g.size = bench_arg_num("-s", optarg, BENCH_MIN_FRAME,
+			    BENCH_MAX_FRAME);
+			break;
+		case 'b':
+			g.batch = (unsigned int)bench_arg_num("-b", optarg, 1,
+			    MAX_BATCH);
+			break;
+		case 't':
+			g.seconds = (unsigned int)bench_arg_num("-t", optarg,
+			    1, MAX_SECONDS);
+			break;
+		case 'i':
+			g.ifname = optarg;
+			break;
+		case 'w':
+			g.pcap_path = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc || !have_src || !have_dst || g.count == 0 ||
+	    g.size == 0 || (g.ifname == NULL) == (g.pcap_path == NULL))
+		usage();
+	if (g.pcap_path != NULL)
+		write_pcap(&g);
+	else
+		send_all(&g);
+	return 0;
+}
