@@ -7,6 +7,7 @@
 #include "daemon.h"
 #include "dispatch.h"
 #include "op.h"
+#include "stream.h"
 
 #define NO_HANDLE LLONG_MIN
 
@@ -38,6 +39,16 @@ stats_to_json(const struct stats *s)
 	    "tx_rejected", (json_int_t)s->tx_rejected);
 }
 
+/* Bring the kernel drop counts of subscriptions up to date. */
+static void
+sync_drops(struct conn *c)
+{
+	struct handle *h;
+
+	TAILQ_FOREACH(h, &c->handles, entry)
+		stream_sync_drops(h);
+}
+
 static int
 stats(struct request *req, void *argp)
 {
@@ -45,8 +56,15 @@ stats(struct request *req, void *argp)
 	struct conn *c = req->conn;
 	struct daemon *d = c->d;
 	struct handle *h;
+	struct conn *other;
 	json_t *daemon;
 
+	if (c->peer.uid != 0)
+		sync_drops(c);
+	else {
+		TAILQ_FOREACH(other, &d->conns, entry)
+			sync_drops(other);
+	}
 	if (a->handle != NO_HANDLE) {
 		if ((h = op_handle(req, a->handle)) == NULL)
 			return OP_FAIL;

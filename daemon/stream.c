@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <linux/if_packet.h>
+#include <linux/sock_diag.h>
 
 #include <event2/event.h>
 
@@ -341,4 +342,20 @@ stream_died(struct stream *s, const char *reason)
 	    (json_int_t)h->id, "reason", reason);
 	post(s, ev);
 	handle_close(h);
+}
+
+void
+stream_sync_drops(struct handle *h)
+{
+	uint32_t mem[SK_MEMINFO_VARS];
+	socklen_t len = sizeof mem;
+	struct stream *s = h->stream;
+
+	/* SO_RXQ_OVFL only comes with a frame: drops after the last frame
+	 * read would go uncounted until the next one. */
+	if (s == NULL || getsockopt(h->fd, SOL_SOCKET, SO_MEMINFO, mem,
+	    &len) == -1 || len < sizeof mem)
+		return;
+	stream_count_drops(s, mem[SK_MEMINFO_DROPS] - s->kernel_drops, true);
+	s->kernel_drops = mem[SK_MEMINFO_DROPS];
 }

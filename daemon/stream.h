@@ -35,5 +35,7 @@ int	 stream_start(struct handle *h, const struct stream_opts *o,
 /* End h's subscription, if any: the channel reads EOF, the socket
  * receives through recv() again. */
 void	 stream_stop(struct handle *h);
+/* Count the kernel drops of h's subscription up to now (for stats). */
+void	 stream_sync_drops(struct handle *h);
 
 #endif
