@@ -27,6 +27,7 @@ struct stream {
 	struct event		*ev_tx_write;	/* the socket is writable again */
 	struct event		*ev_tx_timer;	/* the bucket has tokens again */
 	struct event		*ev_report;	/* deferred events */
+	struct event		*ev_down;	/* look at a down interface */
 	bool			 broken;	/* the client closed the channel */
 	uint32_t		 drops_unsent;	/* since the last frame delivered */
 	uint64_t		 drops_unreported;	/* since the last event */
@@ -51,6 +52,7 @@ struct rx_frame {
 
 /* stream-rx.c */
 void	 stream_rx_cb(evutil_socket_t fd, short what, void *arg);
+void	 stream_down_cb(evutil_socket_t fd, short what, void *arg);
 /* stream-tx.c */
 void	 stream_tx_cb(evutil_socket_t fd, short what, void *arg);
 void	 stream_tx_resume_cb(evutil_socket_t fd, short what, void *arg);

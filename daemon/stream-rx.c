@@ -9,6 +9,7 @@
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <linux/if_packet.h>
@@ -197,17 +198,59 @@ rx_read(int fd)
 	return n;
 }
 
-/* The socket reported an error: an interface that went down comes back,
- * one that was deleted does not. */
-static bool
-socket_dead(struct stream *s, int err)
-{
-	char name[IF_NAMESIZE];
+/* How often a down interface is looked at again. */
+#define DOWN_CHECK_MS	100
 
-	if (err != ENETDOWN && err != ENODEV && err != ENXIO)
-		return false;
-	return s->h->ifindex != 0 &&
-	    if_indextoname((unsigned)s->h->ifindex, name) == NULL;
+enum iface_state { IFACE_UP, IFACE_DOWN, IFACE_GONE };
+
+static enum iface_state
+iface_state(const struct stream *s)
+{
+	struct ifreq ifr = { 0 };
+
+	if (if_indextoname((unsigned)s->h->ifindex, ifr.ifr_name) == NULL)
+		return IFACE_GONE;
+	/* Failing, it may be going away right now: look again. */
+	if (ioctl(s->h->fd, SIOCGIFFLAGS, &ifr) == -1 ||
+	    (ifr.ifr_flags & IFF_UP) == 0)
+		return IFACE_DOWN;
+	return IFACE_UP;
+}
+
+/*
+ * A down interface may come back; a deleted one does not.  Deleting an
+ * interface takes it down first, and that is the only error the socket
+ * ever reports (nothing is said when the interface then goes away), so
+ * while it stays down, look again until it is up or gone.
+ */
+void
+stream_down_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct stream *s = arg;
+	struct timeval tv = { 0, DOWN_CHECK_MS * 1000 };
+
+	switch (iface_state(s)) {
+	case IFACE_GONE:
+		stream_died(s, "interface gone");
+		break;
+	case IFACE_DOWN:
+		evtimer_add(s->ev_down, &tv);
+		break;
+	case IFACE_UP:
+		break;
+	}
+}
+
+/* The socket reported an error: if its interface went down, look at it
+ * from the loop, soon. */
+static void
+socket_error(struct stream *s, int err)
+{
+	struct timeval now = { 0, 0 };
+
+	if ((err == ENETDOWN || err == ENODEV || err == ENXIO) &&
+	    s->h->ifindex != 0)
+		evtimer_add(s->ev_down, &now);
 }
 
 void
@@ -225,10 +268,7 @@ stream_rx_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	for (round = 0; round < RX_ROUNDS && !s->broken; round++) {
 		if ((n = rx_read(fd)) == -1) {
-			if (socket_dead(s, errno)) {
-				stream_died(s, "interface gone");
-				return;
-			}
+			socket_error(s, errno);
 			break;
 		}
 		if (n == 0)

@@ -123,6 +123,8 @@ stream_free(struct stream *s)
 		event_free(s->ev_tx_timer);
 	if (s->ev_report != NULL)
 		event_free(s->ev_report);
+	if (s->ev_down != NULL)
+		event_free(s->ev_down);
 	if (s->chan != -1)
 		close(s->chan);
 	stream_tx_free(s);
@@ -160,6 +162,7 @@ stream_start(struct handle *h, const struct stream_opts *o, int *channel,
 	s->ev_rx = event_new(base, h->fd, EV_READ | EV_PERSIST, stream_rx_cb,
 	    s);
 	s->ev_report = evtimer_new(base, report_cb, s);
+	s->ev_down = evtimer_new(base, stream_down_cb, s);
 	if (s->chan != -1) {
 		s->ev_tx = event_new(base, s->chan, EV_READ | EV_PERSIST,
 		    stream_tx_cb, s);
@@ -167,7 +170,8 @@ stream_start(struct handle *h, const struct stream_opts *o, int *channel,
 		    stream_tx_resume_cb, s);
 		s->ev_tx_timer = evtimer_new(base, stream_tx_resume_cb, s);
 	}
-	if (s->ev_rx == NULL || s->ev_report == NULL || (s->chan != -1 &&
+	if (s->ev_rx == NULL || s->ev_report == NULL || s->ev_down == NULL ||
+	    (s->chan != -1 &&
 	    (s->ev_tx == NULL || s->ev_tx_write == NULL ||
 	    s->ev_tx_timer == NULL))) {
 		if (*channel != -1)
