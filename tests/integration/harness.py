@@ -30,6 +30,7 @@ import re
 import select
 import shutil
 import signal
+import struct
 import socket
 import subprocess
 import sys
@@ -890,6 +891,16 @@ def fd_is_at_eof(fd, timeout=2.0):
     """True once a read on fd returns EOF within timeout."""
     ready, _, _ = select.select([fd], [], [], timeout)
     return bool(ready) and os.read(fd, 1) == b""
+
+
+def inet_checksum(data):
+    """The RFC 1071 Internet checksum of data."""
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
 
 
 def wait_frame(sock, predicate, timeout=3.0, limit=5000):

@@ -33,8 +33,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (  # noqa: E402
     DAEMON_V4, DAEMON_V6, PEER_V4, PEER_V6, TEST_UID, DaemonTestCase,
-    assert_error, assert_ok, connect_as, ctl_binary, run_as_user, run_tests,
-    wait_frame)
+    assert_error, assert_ok, connect_as, ctl_binary, inet_checksum,
+    run_as_user, run_tests, wait_frame)
 
 ETH_P_ALL = 0x0003
 TCP, UDP, ICMP, ICMPV6 = 6, 17, 1, 58
@@ -52,14 +52,9 @@ POLICY = {"rules": [{"match": {"uid": TEST_UID}, "allow": {
 # The independent implementation
 
 
-def rfc1071(data):
-    """Ones' complement of the ones' complement sum of 16-bit words."""
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
+# The harness's RFC 1071 sum: ones' complement of the ones' complement sum
+# of 16-bit words.
+rfc1071 = inet_checksum
 
 
 def pseudo_header(version, src, dst, proto, length):

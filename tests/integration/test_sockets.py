@@ -43,7 +43,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (  # noqa: E402
     DAEMON_V4, OTHER_UID, PEER_V4, TEST_GID, TEST_UID, Client,
     DaemonTestCase, Gate, Tally, as_user, assert_error, assert_ok,
-    connect_as, run_tests, spawn_as_user, wait_frame, wait_until)
+    connect_as, inet_checksum, run_tests, spawn_as_user, wait_frame,
+    wait_until)
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -106,15 +107,6 @@ def ether_frame(dst, src, ethertype, payload):
 
 def tagged_frame(dst, src, tag):
     return ether_frame(dst, src, ETHERTYPE_TEST, b"rawsockd-test:" + tag)
-
-
-def inet_checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
 
 
 def icmp_echo_request(ident, seq, payload):

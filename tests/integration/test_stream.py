@@ -32,9 +32,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (  # noqa: E402
     DAEMON_V4, PEER_V4, TEST_GID, TEST_UID, DaemonTestCase, assert_error,
-    assert_ok, connect_as, fd_is_at_eof, raise_nofile, run_tests,
-    wait_until)
-from test_sockets import inet_checksum  # noqa: E402
+    assert_ok, connect_as, fd_is_at_eof, inet_checksum, raise_nofile,
+    run_tests, wait_until)
 
 # PROTOCOL.md 7: magic, version, flags, handle, ts_ns, orig_len, drops,
 # addr_len, hdr_len, and the reserved word (vlan_tci, vlan_tpid).
