@@ -202,3 +202,62 @@ bench_ready(void)
 	fprintf(stderr, "ready\n");
 	fflush(stderr);
 }
+
+int
+bench_rx_opt(struct bench_rx_opts *o, int ch, const char *arg)
+{
+	switch (ch) {
+	case 'r':
+		o->run = (uint32_t)bench_arg_num("-r", arg, 0, UINT32_MAX);
+		return 1;
+	case 'n':
+		o->count = (uint32_t)bench_arg_num("-n", arg, 1,
+		    BENCH_MAX_COUNT);
+		return 1;
+	case 't':
+		o->seconds = bench_arg_num("-t", arg, 1, 600);
+		return 1;
+	case 'T':
+		o->idle_ms = bench_arg_num("-T", arg, 1, 60000);
+		return 1;
+	}
+	return 0;
+}
+
+int
+bench_tx_opt(struct bench_tx_opts *o, int ch, const char *arg)
+{
+	switch (ch) {
+	case 'S':
+	case 'D':
+		if (bench_parse_mac(arg, ch == 'S' ? o->src : o->dst) == -1)
+			errx(2, "-%c: not a MAC address: %s", ch, arg);
+		*(ch == 'S' ? &o->have_src : &o->have_dst) = 1;
+		return 1;
+	case 'r':
+		o->run = (uint32_t)bench_arg_num("-r", arg, 0, UINT32_MAX);
+		return 1;
+	case 'n':
+		o->count = (uint32_t)bench_arg_num("-n", arg, 1,
+		    BENCH_MAX_COUNT);
+		return 1;
+	case 's':
+		o->size = bench_arg_num("-s", arg, BENCH_MIN_FRAME,
+		    BENCH_MAX_FRAME);
+		return 1;
+	case 'b':
+		o->batch = (unsigned int)bench_arg_num("-b", arg, 1,
+		    BENCH_TX_MAX_BATCH);
+		return 1;
+	case 't':
+		o->seconds = bench_arg_num("-t", arg, 1, 600);
+		return 1;
+	}
+	return 0;
+}
+
+int
+bench_tx_opts_complete(const struct bench_tx_opts *o)
+{
+	return o->have_src && o->have_dst && o->count > 0 && o->size > 0;
+}

@@ -61,6 +61,40 @@ void	bench_rx_loop(struct bench_rx *, int fd, int (*drain)(void *),
 /* Print the report as one JSON object; extra is "" or ",\"k\":v...". */
 void	bench_rx_report(const struct bench_rx *, const char *extra);
 
+/* The options every receiver takes: -r run -n count -t seconds -T idle_ms. */
+struct bench_rx_opts {
+	uint32_t	 run;
+	uint32_t	 count;		/* 0: not given */
+	unsigned long	 seconds;
+	unsigned long	 idle_ms;
+};
+#define BENCH_RX_OPTS	"r:n:t:T:"
+#define BENCH_RX_OPTS_INIT	{ 0, 0, 30, 1000 }
+/* Take option ch if it is one of those; 1 taken, 0 not one of them. */
+int	bench_rx_opt(struct bench_rx_opts *, int ch, const char *arg);
+
+/*
+ * The options every sender takes: -S src -D dst -r run -n count -s size
+ * -b batch -t seconds.
+ */
+#define BENCH_TX_MAX_BATCH	256
+struct bench_tx_opts {
+	unsigned char	 src[6];
+	unsigned char	 dst[6];
+	int		 have_src, have_dst;
+	uint32_t	 run;
+	uint32_t	 count;		/* 0: not given */
+	size_t		 size;		/* 0: not given */
+	unsigned int	 batch;
+	unsigned long	 seconds;
+};
+#define BENCH_TX_OPTS	"S:D:r:n:s:b:t:"
+#define BENCH_TX_OPTS_INIT	{ .batch = 64, .seconds = 30 }
+/* Take option ch if it is one of those; 1 taken, 0 not one of them. */
+int	bench_tx_opt(struct bench_tx_opts *, int ch, const char *arg);
+/* Whether every required sender option was given. */
+int	bench_tx_opts_complete(const struct bench_tx_opts *);
+
 uint64_t	bench_now_ns(void);		/* CLOCK_MONOTONIC */
 uint64_t	bench_cpu_ns(void);		/* this process, user+system */
 int		bench_parse_mac(const char *, unsigned char[6]);

@@ -68,47 +68,33 @@ main(int argc, char **argv)
 {
 	static struct counter c = { .lock = PTHREAD_MUTEX_INITIALIZER };
 	const struct timespec tick = { 0, 10 * 1000 * 1000 };
-	unsigned long seconds = 30, idle_ms = 1000;
-	uint32_t run = 0, count = 0;
+	struct bench_rx_opts o = BENCH_RX_OPTS_INIT;
 	uint64_t deadline, now;
 	pthread_t th;
 	int ch, stop = 0;
 
-	while ((ch = getopt(argc, argv, "r:n:t:T:")) != -1) {
+	while ((ch = getopt(argc, argv, BENCH_RX_OPTS)) != -1) {
 		switch (ch) {
-		case 'r':
-			run = (uint32_t)bench_arg_num("-r", optarg, 0,
-			    UINT32_MAX);
-			break;
-		case 'n':
-			count = (uint32_t)bench_arg_num("-n", optarg, 1,
-			    BENCH_MAX_COUNT);
-			break;
-		case 't':
-			seconds = bench_arg_num("-t", optarg, 1, 600);
-			break;
-		case 'T':
-			idle_ms = bench_arg_num("-T", optarg, 1, 60000);
-			break;
 		default:
-			usage();
+			if (!bench_rx_opt(&o, ch, optarg))
+				usage();
 		}
 	}
-	if (optind != argc || count == 0)
+	if (optind != argc || o.count == 0)
 		usage();
-	if (bench_rx_init(&c.rx, run, count) == -1)
+	if (bench_rx_init(&c.rx, o.run, o.count) == -1)
 		err(1, "bench_rx_init");
 	if (pthread_create(&th, NULL, read_stream, &c) != 0)
 		errx(1, "pthread_create failed");
 	bench_ready();
-	deadline = bench_now_ns() + seconds * 1000000000u;
+	deadline = bench_now_ns() + o.seconds * 1000000000u;
 	while (!stop) {
 		nanosleep(&tick, NULL);
 		pthread_mutex_lock(&c.lock);
 		/* Under the lock: last_ns is never ahead of now. */
 		now = bench_now_ns();
 		stop = c.ended || bench_rx_done(&c.rx) || now >= deadline ||
-		    (c.rx.received && now - c.rx.last_ns > idle_ms * 1000000u);
+		    (c.rx.received && now - c.rx.last_ns > o.idle_ms * 1000000u);
 		if (stop)
 			bench_rx_report(&c.rx, "");
 		pthread_mutex_unlock(&c.lock);

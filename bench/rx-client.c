@@ -91,16 +91,15 @@ int
 main(int argc, char **argv)
 {
 	const char *path = NULL, *ifname = NULL;
-	unsigned long seconds = 30, idle_ms = 1000;
+	struct bench_rx_opts o = BENCH_RX_OPTS_INIT;
 	size_t queue = 0, snap = 0;
-	uint32_t run = 0, count = 0;
 	struct reader c = { 0 };
 	struct rs_conn *conn;
 	int h;
 	char extra[160];
 	int opt;
 
-	while ((opt = getopt(argc, argv, "p:i:r:n:q:S:t:T:")) != -1) {
+	while ((opt = getopt(argc, argv, "p:i:q:S:" BENCH_RX_OPTS)) != -1) {
 		switch (opt) {
 		case 'p':
 			path = optarg;
@@ -108,39 +107,26 @@ main(int argc, char **argv)
 		case 'i':
 			ifname = optarg;
 			break;
-		case 'r':
-			run = (uint32_t)bench_arg_num("-r", optarg, 0,
-			    UINT32_MAX);
-			break;
-		case 'n':
-			count = (uint32_t)bench_arg_num("-n", optarg, 1,
-			    BENCH_MAX_COUNT);
-			break;
 		case 'q':
 			queue = bench_arg_num("-q", optarg, 0, 1ul << 30);
 			break;
 		case 'S':
 			snap = bench_arg_num("-S", optarg, 0, 65535);
 			break;
-		case 't':
-			seconds = bench_arg_num("-t", optarg, 1, 600);
-			break;
-		case 'T':
-			idle_ms = bench_arg_num("-T", optarg, 1, 60000);
-			break;
 		default:
-			usage();
+			if (!bench_rx_opt(&o, opt, optarg))
+				usage();
 		}
 	}
-	if (optind != argc || path == NULL || ifname == NULL || count == 0)
+	if (optind != argc || path == NULL || ifname == NULL || o.count == 0)
 		usage();
 	if ((conn = rs_conn_open(path)) == NULL)
 		err(1, "connect %s", path);
 	c.ch = bench_subscribe(conn, ifname, "\"ETH_P_ALL\"", queue, snap,
 	    &h);
-	if (bench_rx_init(&c.rx, run, count) == -1)
+	if (bench_rx_init(&c.rx, o.run, o.count) == -1)
 		err(1, "bench_rx_init");
-	bench_rx_loop(&c.rx, c.ch, channel_drain, &c, seconds, idle_ms);
+	bench_rx_loop(&c.rx, c.ch, channel_drain, &c, o.seconds, o.idle_ms);
 	snprintf(extra, sizeof extra, ",\"channel_drops\":%llu,"
 	    "\"malformed\":%llu,\"truncated\":%llu,\"eof\":%d",
 	    (unsigned long long)c.channel_drops,

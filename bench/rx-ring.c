@@ -111,40 +111,26 @@ main(int argc, char **argv)
 	socklen_t len = sizeof st;
 	struct ring r;
 	const char *ifname = NULL;
-	unsigned long seconds = 30, idle_ms = 1000;
-	uint32_t run = 0, count = 0;
+	struct bench_rx_opts o = BENCH_RX_OPTS_INIT;
 	char extra[128];
 	int ch;
 
-	while ((ch = getopt(argc, argv, "i:r:n:t:T:")) != -1) {
+	while ((ch = getopt(argc, argv, "i:" BENCH_RX_OPTS)) != -1) {
 		switch (ch) {
 		case 'i':
 			ifname = optarg;
 			break;
-		case 'r':
-			run = (uint32_t)bench_arg_num("-r", optarg, 0,
-			    UINT32_MAX);
-			break;
-		case 'n':
-			count = (uint32_t)bench_arg_num("-n", optarg, 1,
-			    BENCH_MAX_COUNT);
-			break;
-		case 't':
-			seconds = bench_arg_num("-t", optarg, 1, 600);
-			break;
-		case 'T':
-			idle_ms = bench_arg_num("-T", optarg, 1, 60000);
-			break;
 		default:
-			usage();
+			if (!bench_rx_opt(&o, ch, optarg))
+				usage();
 		}
 	}
-	if (optind != argc || ifname == NULL || count == 0)
+	if (optind != argc || ifname == NULL || o.count == 0)
 		usage();
 	ring_open(&r, ifname);
-	if (bench_rx_init(&r.rx, run, count) == -1)
+	if (bench_rx_init(&r.rx, o.run, o.count) == -1)
 		err(1, "bench_rx_init");
-	bench_rx_loop(&r.rx, r.fd, ring_drain, &r, seconds, idle_ms);
+	bench_rx_loop(&r.rx, r.fd, ring_drain, &r, o.seconds, o.idle_ms);
 	if (getsockopt(r.fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == -1)
 		err(1, "PACKET_STATISTICS");
 	snprintf(extra, sizeof extra, ",\"kernel_packets\":%u,"

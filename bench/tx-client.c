@@ -22,20 +22,13 @@
 #include "rawsock-channel.h"
 #include "rawsock.h"
 
-#define MAX_BATCH	256
 
 struct tx {
 	const char	*path;
 	const char	*ifname;
 	const char	*protocol;	/* 0: the daemon's socket gets no
 					   copies of its own frames */
-	unsigned char	 src[6];
-	unsigned char	 dst[6];
-	uint32_t	 run;
-	uint32_t	 count;
-	size_t		 size;
-	unsigned int	 batch;
-	unsigned long	 seconds;
+	struct bench_tx_opts o;
 	uint64_t	 rx_msgs;	/* frames the channel brought back */
 };
 
@@ -65,28 +58,28 @@ discard_incoming(int ch, struct tx *t)
 static uint32_t
 send_all(int ch, struct tx *t)
 {
-	static unsigned char msgs_buf[MAX_BATCH][RS_FRAME_HDR_SIZE +
+	static unsigned char msgs_buf[BENCH_TX_MAX_BATCH][RS_FRAME_HDR_SIZE +
 	    BENCH_MAX_FRAME];
-	struct mmsghdr msgs[MAX_BATCH] = { 0 };
-	struct iovec iov[MAX_BATCH];
+	struct mmsghdr msgs[BENCH_TX_MAX_BATCH] = { 0 };
+	struct iovec iov[BENCH_TX_MAX_BATCH];
 	struct pollfd pfd = { .fd = ch, .events = POLLOUT };
-	uint64_t deadline = bench_now_ns() + t->seconds * 1000000000u;
+	uint64_t deadline = bench_now_ns() + t->o.seconds * 1000000000u;
 	unsigned int i, n, done;
 	uint32_t seq = 0;
 	size_t off = 0;
 	int r;
 
-	for (i = 0; i < t->batch; i++) {
-		off = rs_frame_build(msgs_buf[i], 0, NULL, 0, t->size);
-		bench_frame_fill(msgs_buf[i] + off, t->size, t->src, t->dst,
-		    t->run, 0);
+	for (i = 0; i < t->o.batch; i++) {
+		off = rs_frame_build(msgs_buf[i], 0, NULL, 0, t->o.size);
+		bench_frame_fill(msgs_buf[i] + off, t->o.size, t->o.src, t->o.dst,
+		    t->o.run, 0);
 		iov[i].iov_base = msgs_buf[i];
-		iov[i].iov_len = off + t->size;
+		iov[i].iov_len = off + t->o.size;
 		msgs[i].msg_hdr.msg_iov = &iov[i];
 		msgs[i].msg_hdr.msg_iovlen = 1;
 	}
-	while (seq < t->count && bench_now_ns() < deadline) {
-		n = t->count - seq < t->batch ? t->count - seq : t->batch;
+	while (seq < t->o.count && bench_now_ns() < deadline) {
+		n = t->o.count - seq < t->o.batch ? t->o.count - seq : t->o.batch;
 		for (i = 0; i < n; i++)
 			bench_frame_set_seq(msgs_buf[i] + off, seq + i);
 		for (done = 0; done < n && bench_now_ns() < deadline;) {
@@ -118,7 +111,7 @@ linger(int ch, struct tx *t)
 		{ .fd = STDIN_FILENO, .events = POLLIN },
 		{ .fd = ch, .events = POLLIN },
 	};
-	uint64_t deadline = bench_now_ns() + t->seconds * 1000000000u;
+	uint64_t deadline = bench_now_ns() + t->o.seconds * 1000000000u;
 	char buf[256];
 
 	while (bench_now_ns() < deadline) {
@@ -136,13 +129,13 @@ linger(int ch, struct tx *t)
 int
 main(int argc, char **argv)
 {
-	struct tx t = { .batch = 64, .seconds = 30, .protocol = "0" };
+	struct tx t = { .o = BENCH_TX_OPTS_INIT, .protocol = "0" };
 	struct rs_conn *conn;
 	uint64_t start, end, cpu;
 	uint32_t sent;
-	int opt, ch, h, have_src = 0, have_dst = 0;
+	int opt, ch, h;
 
-	while ((opt = getopt(argc, argv, "p:i:S:D:r:n:s:b:t:P:")) != -1) {
+	while ((opt = getopt(argc, argv, "p:i:P:" BENCH_TX_OPTS)) != -1) {
 		switch (opt) {
 		case 'p':
 			t.path = optarg;
@@ -150,44 +143,16 @@ main(int argc, char **argv)
 		case 'i':
 			t.ifname = optarg;
 			break;
-		case 'S':
-			if (bench_parse_mac(optarg, t.src) == -1)
-				errx(2, "-S: not a MAC address: %s", optarg);
-			have_src = 1;
-			break;
-		case 'D':
-			if (bench_parse_mac(optarg, t.dst) == -1)
-				errx(2, "-D: not a MAC address: %s", optarg);
-			have_dst = 1;
-			break;
-		case 'r':
-			t.run = (uint32_t)bench_arg_num("-r", optarg, 0,
-			    UINT32_MAX);
-			break;
-		case 'n':
-			t.count = (uint32_t)bench_arg_num("-n", optarg, 1,
-			    BENCH_MAX_COUNT);
-			break;
-		case 's':
-			t.size = bench_arg_num("-s", optarg, BENCH_MIN_FRAME,
-			    BENCH_MAX_FRAME);
-			break;
-		case 'b':
-			t.batch = (unsigned int)bench_arg_num("-b", optarg, 1,
-			    MAX_BATCH);
-			break;
-		case 't':
-			t.seconds = bench_arg_num("-t", optarg, 1, 600);
-			break;
 		case 'P':
 			t.protocol = optarg;	/* JSON: 0 or "ETH_P_ALL" */
 			break;
 		default:
-			usage();
+			if (!bench_tx_opt(&t.o, opt, optarg))
+				usage();
 		}
 	}
 	if (optind != argc || t.path == NULL || t.ifname == NULL ||
-	    !have_src || !have_dst || t.count == 0 || t.size == 0)
+	    !bench_tx_opts_complete(&t.o))
 		usage();
 	if ((conn = rs_conn_open(t.path)) == NULL)
 		err(1, "connect %s", t.path);

@@ -21,19 +21,11 @@
 
 #include "bench.h"
 
-#define MAX_BATCH	256
-#define MAX_SECONDS	600
 
 struct gen {
 	const char	*ifname;
 	const char	*pcap_path;
-	unsigned char	 src[6];
-	unsigned char	 dst[6];
-	uint32_t	 run;
-	uint32_t	 count;
-	size_t		 size;
-	unsigned int	 batch;
-	unsigned int	 seconds;
+	struct bench_tx_opts o;
 };
 
 static void
@@ -63,27 +55,27 @@ packet_socket(const char *ifname)
 static void
 send_all(const struct gen *g)
 {
-	static unsigned char frames[MAX_BATCH][BENCH_MAX_FRAME];
-	struct mmsghdr msgs[MAX_BATCH];
-	struct iovec iov[MAX_BATCH];
+	static unsigned char frames[BENCH_TX_MAX_BATCH][BENCH_MAX_FRAME];
+	struct mmsghdr msgs[BENCH_TX_MAX_BATCH];
+	struct iovec iov[BENCH_TX_MAX_BATCH];
 	uint64_t start, end, deadline, cpu = bench_cpu_ns();
 	uint32_t seq = 0;
 	unsigned int i, n, done;
 	int fd = packet_socket(g->ifname), r;
 
 	memset(msgs, 0, sizeof msgs);
-	for (i = 0; i < g->batch; i++) {
-		bench_frame_fill(frames[i], g->size, g->src, g->dst, g->run, 0);
+	for (i = 0; i < g->o.batch; i++) {
+		bench_frame_fill(frames[i], g->o.size, g->o.src, g->o.dst, g->o.run, 0);
 		iov[i].iov_base = frames[i];
-		iov[i].iov_len = g->size;
+		iov[i].iov_len = g->o.size;
 		msgs[i].msg_hdr.msg_iov = &iov[i];
 		msgs[i].msg_hdr.msg_iovlen = 1;
 	}
 	bench_ready();
 	start = bench_now_ns();
-	deadline = start + (uint64_t)g->seconds * 1000000000u;
-	while (seq < g->count && bench_now_ns() < deadline) {
-		n = g->count - seq < g->batch ? g->count - seq : g->batch;
+	deadline = start + (uint64_t)g->o.seconds * 1000000000u;
+	while (seq < g->o.count && bench_now_ns() < deadline) {
+		n = g->o.count - seq < g->o.batch ? g->o.count - seq : g->o.batch;
 		for (i = 0; i < n; i++)
 			bench_frame_set_seq(frames[i], seq + i);
 		for (done = 0; done < n && bench_now_ns() < deadline;) {
@@ -108,8 +100,8 @@ static void
 write_pcap(const struct gen *g)
 {
 	static unsigned char frame[BENCH_MAX_FRAME];
-	struct pcap_pkthdr ph = { .caplen = (bpf_u_int32)g->size,
-	    .len = (bpf_u_int32)g->size };
+	struct pcap_pkthdr ph = { .caplen = (bpf_u_int32)g->o.size,
+	    .len = (bpf_u_int32)g->o.size };
 	pcap_dumper_t *d;
 	pcap_t *p;
 	uint32_t seq;
@@ -118,8 +110,8 @@ write_pcap(const struct gen *g)
 		errx(1, "pcap_open_dead failed");
 	if ((d = pcap_dump_open(p, g->pcap_path)) == NULL)
 		errx(1, "%s: %s", g->pcap_path, pcap_geterr(p));
-	bench_frame_fill(frame, g->size, g->src, g->dst, g->run, 0);
-	for (seq = 0; seq < g->count; seq++) {
+	bench_frame_fill(frame, g->o.size, g->o.src, g->o.dst, g->o.run, 0);
+	for (seq = 0; seq < g->o.count; seq++) {
 		bench_frame_set_seq(frame, seq);
 		/* One microsecond apart: --topspeed ignores them anyway. */
 		ph.ts.tv_sec = seq / 1000000;
@@ -130,47 +122,18 @@ write_pcap(const struct gen *g)
 		errx(1, "%s: write failed", g->pcap_path);
 	pcap_dump_close(d);
 	pcap_close(p);
-	printf("{\"written\":%u}\n", g->count);
+	printf("{\"written\":%u}\n", g->o.count);
 }
 
 int
 main(int argc, char **argv)
 {
-	struct gen g = { .batch = 64, .seconds = 60 };
-	int ch, have_src = 0, have_dst = 0;
+	struct gen g = { .o = BENCH_TX_OPTS_INIT };
+	int opt;
 
-	while ((ch = getopt(argc, argv, "S:D:r:n:s:b:t:i:w:")) != -1) {
-		switch (ch) {
-		case 'S':
-			if (bench_parse_mac(optarg, g.src) == -1)
-				errx(2, "-S: not a MAC address: %s", optarg);
-			have_src = 1;
-			break;
-		case 'D':
-			if (bench_parse_mac(optarg, g.dst) == -1)
-				errx(2, "-D: not a MAC address: %s", optarg);
-			have_dst = 1;
-			break;
-		case 'r':
-			g.run = (uint32_t)bench_arg_num("-r", optarg, 0,
-			    UINT32_MAX);
-			break;
-		case 'n':
-			g.count = (uint32_t)bench_arg_num("-n", optarg, 1,
-			    BENCH_MAX_COUNT);
-			break;
-		case 's':
-			g.size = bench_arg_num("-s", optarg, BENCH_MIN_FRAME,
-			    BENCH_MAX_FRAME);
-			break;
-		case 'b':
-			g.batch = (unsigned int)bench_arg_num("-b", optarg, 1,
-			    MAX_BATCH);
-			break;
-		case 't':
-			g.seconds = (unsigned int)bench_arg_num("-t", optarg,
-			    1, MAX_SECONDS);
-			break;
+	g.o.seconds = 60;
+	while ((opt = getopt(argc, argv, "i:w:" BENCH_TX_OPTS)) != -1) {
+		switch (opt) {
 		case 'i':
 			g.ifname = optarg;
 			break;
@@ -178,11 +141,12 @@ main(int argc, char **argv)
 			g.pcap_path = optarg;
 			break;
 		default:
-			usage();
+			if (!bench_tx_opt(&g.o, opt, optarg))
+				usage();
 		}
 	}
-	if (optind != argc || !have_src || !have_dst || g.count == 0 ||
-	    g.size == 0 || (g.ifname == NULL) == (g.pcap_path == NULL))
+	if (optind != argc || !bench_tx_opts_complete(&g.o) ||
+	    (g.ifname == NULL) == (g.pcap_path == NULL))
 		usage();
 	if (g.pcap_path != NULL)
 		write_pcap(&g);
