@@ -203,17 +203,25 @@ bench_ready(void)
 	fflush(stderr);
 }
 
+/* -r run, -n count: the same for senders and receivers. */
+static int
+run_count_opt(uint32_t *run, uint32_t *count, int ch, const char *arg)
+{
+	if (ch == 'r')
+		*run = (uint32_t)bench_arg_num("-r", arg, 0, UINT32_MAX);
+	else
+		*count = (uint32_t)bench_arg_num("-n", arg, 1,
+		    BENCH_MAX_COUNT);
+	return 1;
+}
+
 int
 bench_rx_opt(struct bench_rx_opts *o, int ch, const char *arg)
 {
 	switch (ch) {
 	case 'r':
-		o->run = (uint32_t)bench_arg_num("-r", arg, 0, UINT32_MAX);
-		return 1;
 	case 'n':
-		o->count = (uint32_t)bench_arg_num("-n", arg, 1,
-		    BENCH_MAX_COUNT);
-		return 1;
+		return run_count_opt(&o->run, &o->count, ch, arg);
 	case 't':
 		o->seconds = bench_arg_num("-t", arg, 1, 600);
 		return 1;
@@ -235,12 +243,8 @@ bench_tx_opt(struct bench_tx_opts *o, int ch, const char *arg)
 		*(ch == 'S' ? &o->have_src : &o->have_dst) = 1;
 		return 1;
 	case 'r':
-		o->run = (uint32_t)bench_arg_num("-r", arg, 0, UINT32_MAX);
-		return 1;
 	case 'n':
-		o->count = (uint32_t)bench_arg_num("-n", arg, 1,
-		    BENCH_MAX_COUNT);
-		return 1;
+		return run_count_opt(&o->run, &o->count, ch, arg);
 	case 's':
 		o->size = bench_arg_num("-s", arg, BENCH_MIN_FRAME,
 		    BENCH_MAX_FRAME);
