@@ -11,7 +11,7 @@
 
 int
 bench_subscribe(struct rs_conn *c, const char *ifname, const char *protocol,
-    size_t queue_bytes, size_t snaplen, int *handle)
+    size_t queue_bytes, size_t snaplen, bool batch, int *handle)
 {
 	char params[256];
 	int ch;
@@ -21,7 +21,9 @@ bench_subscribe(struct rs_conn *c, const char *ifname, const char *protocol,
 	    protocol, ifname);
 	if ((*handle = rs_open_json(c, params)) == -1)
 		errx(1, "open: %s", rs_last_error(c));
-	if ((ch = rs_subscribe(c, *handle, queue_bytes, snaplen)) == -1)
+	ch = batch ? rs_subscribe_batch(c, *handle, queue_bytes, snaplen) :
+	    rs_subscribe(c, *handle, queue_bytes, snaplen);
+	if (ch == -1)
 		errx(1, "subscribe: %s", rs_last_error(c));
 	return ch;
 }

@@ -71,7 +71,7 @@ main(int argc, char **argv)
 			err(1, "connect %s", path);
 	for (i = 0; i < n; i++)
 		chans[i] = bench_subscribe(conns[i % nconn], ifname,
-		    "\"ETH_P_ALL\"", queue, 0, &h);
+		    "\"ETH_P_ALL\"", queue, 0, false, &h);
 	printf("{\"subscriptions\":%lu,\"connections\":%lu}\n", n, nconn);
 	fflush(stdout);
 	bench_ready();

@@ -2,7 +2,8 @@
  * rx-client: receive through the daemon.  Opens a managed packet socket
  * on an interface with librawsock, subscribes to it (binary channel,
  * PROTOCOL.md section 7) and counts the test frames of one run (bench.h)
- * read from the channel, like rx-ring does from its ring.  Runs as the
+ * read from the channel, like rx-ring does from its ring; -B asks for
+ * batches (several frames a message).  Runs as the
  * unprivileged benchmark user.
  */
 #include <sys/socket.h>
@@ -10,6 +11,7 @@
 
 #include <err.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -20,7 +22,8 @@
 #include "rawsock.h"
 
 #define BATCH		64
-#define MSG_MAX		(RS_FRAME_HDR_SIZE + RS_FRAME_ADDR_MAX + 65536)
+/* Room for a batch or one whole frame. */
+#define MSG_MAX		RS_FRAME_BATCH_MAX
 
 struct reader {
 	int		 ch;
@@ -35,7 +38,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: rx-client -p socket -i ifname -r run -n count "
-	    "[-q queue_bytes] [-S snaplen] [-t seconds] [-T idle_ms]\n");
+	    "[-B] [-q queue_bytes] [-S snaplen] [-t seconds] [-T idle_ms]\n");
 	exit(2);
 }
 
@@ -50,9 +53,9 @@ channel_drain(void *arg)
 	struct iovec iov[BATCH];
 	struct rs_frame_hdr hdr;
 	const void *addr, *frame;
-	size_t flen;
+	size_t flen, off;
 	uint64_t now;
-	int i, n;
+	int i, n, r;
 
 	for (i = 0; i < BATCH; i++) {
 		iov[i].iov_base = bufs[i];
@@ -72,15 +75,16 @@ channel_drain(void *arg)
 				c->eof = 1;
 				return 1;
 			}
-			if (rs_frame_parse(bufs[i], msgs[i].msg_len, &hdr,
-			    &addr, &frame, &flen) == -1) {
-				c->malformed++;
-				continue;
+			off = 0;
+			while ((r = rs_frame_next(bufs[i], msgs[i].msg_len,
+			    &off, &hdr, &addr, &frame, &flen)) == 1) {
+				c->channel_drops += hdr.drops;
+				if (hdr.flags & RS_FRAME_TRUNCATED)
+					c->truncated++;
+				bench_rx_frame(rx, frame, flen, now);
 			}
-			c->channel_drops += hdr.drops;
-			if (hdr.flags & RS_FRAME_TRUNCATED)
-				c->truncated++;
-			bench_rx_frame(rx, frame, flen, now);
+			if (r == -1)
+				c->malformed++;
 		}
 		if (bench_rx_done(rx))
 			return 1;
@@ -93,14 +97,18 @@ main(int argc, char **argv)
 	const char *path = NULL, *ifname = NULL;
 	struct bench_rx_opts o = BENCH_RX_OPTS_INIT;
 	size_t queue = 0, snap = 0;
+	bool batch = false;
 	struct reader c = { 0 };
 	struct rs_conn *conn;
 	int h;
 	char extra[160];
 	int opt;
 
-	while ((opt = getopt(argc, argv, "p:i:q:S:" BENCH_RX_OPTS)) != -1) {
+	while ((opt = getopt(argc, argv, "Bp:i:q:S:" BENCH_RX_OPTS)) != -1) {
 		switch (opt) {
+		case 'B':
+			batch = true;
+			break;
 		case 'p':
 			path = optarg;
 			break;
@@ -123,7 +131,7 @@ main(int argc, char **argv)
 	if ((conn = rs_conn_open(path)) == NULL)
 		err(1, "connect %s", path);
 	c.ch = bench_subscribe(conn, ifname, "\"ETH_P_ALL\"", queue, snap,
-	    &h);
+	    batch, &h);
 	if (bench_rx_init(&c.rx, o.run, o.count) == -1)
 		err(1, "bench_rx_init");
 	bench_rx_loop(&c.rx, c.ch, channel_drain, &c, o.seconds, o.idle_ms);

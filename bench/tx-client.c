@@ -3,15 +3,17 @@
  * on an interface with librawsock, subscribes to it and writes a fixed
  * count of numbered test frames (bench.h) on the binary channel with
  * sendmmsg, as fast as the daemon takes them (PROTOCOL.md section 7: no
- * address, so the daemon sends on the socket's bound interface).  The
- * receiving end counts; this program reports how fast it pushed.  Runs as
- * the unprivileged benchmark user.
+ * address, so the daemon sends on the socket's bound interface); with -B,
+ * as batches of -b frames a message.  The receiving end counts; this
+ * program reports how fast it pushed.  Runs as the unprivileged benchmark
+ * user.
  */
 #include <sys/socket.h>
 #include <sys/uio.h>
 
 #include <err.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +30,7 @@ struct tx {
 	const char	*ifname;
 	const char	*protocol;	/* 0: the daemon's socket gets no
 					   copies of its own frames */
+	bool		 batch;
 	struct bench_tx_opts o;
 	uint64_t	 rx_msgs;	/* frames the channel brought back */
 };
@@ -36,7 +39,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: tx-client -p socket -i ifname -S srcmac "
-	    "-D dstmac -r run -n count -s size [-b batch] [-t seconds] "
+	    "-D dstmac -r run -n count -s size [-B] [-b batch] [-t seconds] "
 	    "[-P protocol]\n");
 	exit(2);
 }
@@ -55,6 +58,20 @@ discard_incoming(int ch, struct tx *t)
 	}
 }
 
+/* The daemon is behind: wait for room, keep reading so it never blocks
+ * on us. */
+static void
+wait_room(int ch, struct tx *t, int r)
+{
+	struct pollfd pfd = { .fd = ch, .events = POLLOUT };
+
+	if (r == -1 && errno != EAGAIN && errno != EINTR && errno != ENOBUFS)
+		err(1, "send channel");
+	discard_incoming(ch, t);
+	if (poll(&pfd, 1, 10) == -1 && errno != EINTR)
+		err(1, "poll");
+}
+
 static uint32_t
 send_all(int ch, struct tx *t)
 {
@@ -62,7 +79,6 @@ send_all(int ch, struct tx *t)
 	    BENCH_MAX_FRAME];
 	struct mmsghdr msgs[BENCH_TX_MAX_BATCH] = { 0 };
 	struct iovec iov[BENCH_TX_MAX_BATCH];
-	struct pollfd pfd = { .fd = ch, .events = POLLOUT };
 	uint64_t deadline = bench_now_ns() + t->o.seconds * 1000000000u;
 	unsigned int i, n, done;
 	uint32_t seq = 0;
@@ -84,20 +100,46 @@ send_all(int ch, struct tx *t)
 			bench_frame_set_seq(msgs_buf[i] + off, seq + i);
 		for (done = 0; done < n && bench_now_ns() < deadline;) {
 			r = sendmmsg(ch, msgs + done, n - done, MSG_DONTWAIT);
-			if (r > 0) {
+			if (r > 0)
 				done += (unsigned int)r;
-				continue;
-			}
-			if (r == -1 && errno != EAGAIN && errno != EINTR &&
-			    errno != ENOBUFS)
-				err(1, "sendmmsg channel");
-			/* The daemon is behind: wait for room, keep
-			 * reading so it never blocks on us. */
-			discard_incoming(ch, t);
-			if (poll(&pfd, 1, 10) == -1 && errno != EINTR)
-				err(1, "poll");
+			else
+				wait_room(ch, t, r);
 		}
 		seq += done;
+	}
+	return seq;
+}
+
+/* The same as batches: -b frames a message, as many as fit. */
+static uint32_t
+send_batches(int ch, struct tx *t)
+{
+	static unsigned char msg[RS_FRAME_BATCH_MAX];
+	size_t rec = rs_frame_record_size(rs_frame_batch_hdr_len(0),
+	    t->o.size), off = 0;
+	uint64_t deadline = bench_now_ns() + t->o.seconds * 1000000000u;
+	unsigned int per = RS_FRAME_BATCH_MAX / rec, i, n;
+	uint32_t seq = 0;
+	ssize_t r;
+
+	if (per > t->o.batch)
+		per = t->o.batch;
+	for (i = 0; i < per; i++) {
+		off = rs_frame_build_batch(msg + i * rec, 0, NULL, 0,
+		    t->o.size);
+		bench_frame_fill(msg + i * rec + off, t->o.size, t->o.src,
+		    t->o.dst, t->o.run, 0);
+	}
+	while (seq < t->o.count && bench_now_ns() < deadline) {
+		n = t->o.count - seq < per ? t->o.count - seq : per;
+		for (i = 0; i < n; i++)
+			bench_frame_set_seq(msg + i * rec + off, seq + i);
+		while ((r = send(ch, msg, n * rec, MSG_DONTWAIT)) == -1 &&
+		    bench_now_ns() < deadline)
+			wait_room(ch, t, (int)r);
+		if (r == -1)
+			break;
+		seq += n;
 	}
 	return seq;
 }
@@ -135,8 +177,11 @@ main(int argc, char **argv)
 	uint32_t sent;
 	int opt, ch, h;
 
-	while ((opt = getopt(argc, argv, "p:i:P:" BENCH_TX_OPTS)) != -1) {
+	while ((opt = getopt(argc, argv, "Bp:i:P:" BENCH_TX_OPTS)) != -1) {
 		switch (opt) {
+		case 'B':
+			t.batch = true;
+			break;
 		case 'p':
 			t.path = optarg;
 			break;
@@ -156,11 +201,11 @@ main(int argc, char **argv)
 		usage();
 	if ((conn = rs_conn_open(t.path)) == NULL)
 		err(1, "connect %s", t.path);
-	ch = bench_subscribe(conn, t.ifname, t.protocol, 0, 0, &h);
+	ch = bench_subscribe(conn, t.ifname, t.protocol, 0, 0, t.batch, &h);
 	cpu = bench_cpu_ns();
 	bench_ready();
 	start = bench_now_ns();
-	sent = send_all(ch, &t);
+	sent = t.batch ? send_batches(ch, &t) : send_all(ch, &t);
 	end = bench_now_ns();
 	printf("{\"sent\":%u,\"span_s\":%.6f,\"rate\":%.0f,\"cpu_s\":%.6f,"
 	    "\"rx_msgs\":%llu}\n", sent, (double)(end - start) / 1e9,

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,7 +22,6 @@
 #include "rawsock-channel.h"
 #include "rawsock.h"
 
-#define CHANNEL_MSG_MAX	(RS_FRAME_HDR_SIZE + RS_FRAME_ADDR_MAX + 262144)
 
 static volatile sig_atomic_t stop;
 
@@ -76,7 +76,7 @@ subscribe(struct rs_conn *c, int h, size_t snaplen)
 {
 	int chan;
 
-	if ((chan = rs_subscribe(c, h, 0, snaplen)) == -1)
+	if ((chan = rs_subscribe_batch(c, h, 0, snaplen)) == -1)
 		fprintf(stderr, "rawsockctl: subscribe: %s\n",
 		    rs_last_error(c));
 	return chan;
@@ -91,26 +91,30 @@ catch_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
-/* Write one channel message as a pcap record; 1 written, 0 skipped. */
-static int
+/* Write the frames of one channel message as pcap records, at most
+ * max of them; returns how many. */
+static long long
 dump_message(pcap_dumper_t *d, const uint8_t *buf, size_t len,
-    unsigned long long *drops)
+    long long max, unsigned long long *drops)
 {
 	struct rs_frame_hdr hdr;
 	struct pcap_pkthdr ph;
 	const void *addr, *frame;
-	size_t flen;
+	size_t flen, off = 0;
+	long long n = 0;
 
-	if (rs_frame_parse(buf, len, &hdr, &addr, &frame, &flen) == -1)
-		return 0;
-	*drops += hdr.drops;
-	ph.ts.tv_sec = (time_t)(hdr.ts_ns / 1000000000);
-	/* A nanosecond dump keeps nanoseconds in tv_usec. */
-	ph.ts.tv_usec = (suseconds_t)(hdr.ts_ns % 1000000000);
-	ph.caplen = (bpf_u_int32)flen;
-	ph.len = hdr.orig_len;
-	pcap_dump((u_char *)d, &ph, frame);
-	return 1;
+	while (n < max && rs_frame_next(buf, len, &off, &hdr, &addr, &frame,
+	    &flen) == 1) {
+		*drops += hdr.drops;
+		ph.ts.tv_sec = (time_t)(hdr.ts_ns / 1000000000);
+		/* A nanosecond dump keeps nanoseconds in tv_usec. */
+		ph.ts.tv_usec = (suseconds_t)(hdr.ts_ns % 1000000000);
+		ph.caplen = (bpf_u_int32)flen;
+		ph.len = hdr.orig_len;
+		pcap_dump((u_char *)d, &ph, frame);
+		n++;
+	}
+	return n;
 }
 
 /*
@@ -152,7 +156,7 @@ ctl_capture(const char *path, int argc, char **argv)
 	}
 	dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB,
 	    snaplen > 0 ? (int)snaplen : 262144, PCAP_TSTAMP_PRECISION_NANO);
-	buf = malloc(CHANNEL_MSG_MAX);
+	buf = malloc(RS_FRAME_BATCH_MAX);
 	if (dead == NULL || buf == NULL ||
 	    (dump = pcap_dump_open(dead, argv[optind + 1])) == NULL) {
 		fprintf(stderr, "rawsockctl: %s: %s\n", argv[optind + 1],
@@ -169,9 +173,10 @@ ctl_capture(const char *path, int argc, char **argv)
 			break;
 		if (poll(&pfd, 1, (int)(left < 1000 ? left : 1000)) <= 0)
 			continue;
-		if ((n = recv(chan, buf, CHANNEL_MSG_MAX, 0)) <= 0)
+		if ((n = recv(chan, buf, RS_FRAME_BATCH_MAX, 0)) <= 0)
 			break;
-		got += dump_message(dump, buf, (size_t)n, &drops);
+		got += dump_message(dump, buf, (size_t)n,
+		    count < 0 ? LLONG_MAX : count - got, &drops);
 	}
 	pcap_dump_close(dump);
 	fprintf(stderr, "rawsockctl: %lld frames captured, %llu dropped\n",

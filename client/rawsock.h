@@ -148,6 +148,17 @@ int rs_detach_filter(struct rs_conn *c, int handle);
  */
 int rs_subscribe(struct rs_conn *c, int handle, size_t queue_bytes,
     size_t snaplen);
+/**
+ * rs_subscribe_batch() - the same, several frames a message
+ *
+ * Each message read from the channel (at most RS_FRAME_BATCH_MAX bytes)
+ * holds one or more batch records: walk them with rs_frame_next().  The
+ * client may write batches too.  Fewer messages, far fewer system calls.
+ *
+ * Return: the channel fd, or -1.
+ */
+int rs_subscribe_batch(struct rs_conn *c, int handle, size_t queue_bytes,
+    size_t snaplen);
 /** rs_unsubscribe() - end a subscription; the channel reads EOF. */
 int rs_unsubscribe(struct rs_conn *c, int handle);
 

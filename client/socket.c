@@ -377,14 +377,28 @@ rs_detach_filter(struct rs_conn *c, int handle)
 	return (int)run_int(c, handle_req("detach_filter", handle), NULL);
 }
 
+static int
+subscribe(struct rs_conn *c, int handle, size_t queue_bytes, size_t snaplen,
+    int batch)
+{
+	return run_fd(c, json_pack("{s:s, s:i, s:s, s:I, s:I, s:b}", "op",
+	    "subscribe", "handle", handle, "format", "binary",
+	    "queue_bytes", (json_int_t)queue_bytes,
+	    "snaplen", (json_int_t)snaplen, "batch", batch));
+}
+
 int
 rs_subscribe(struct rs_conn *c, int handle, size_t queue_bytes,
     size_t snaplen)
 {
-	return run_fd(c, json_pack("{s:s, s:i, s:s, s:I, s:I}", "op",
-	    "subscribe", "handle", handle, "format", "binary",
-	    "queue_bytes", (json_int_t)queue_bytes,
-	    "snaplen", (json_int_t)snaplen));
+	return subscribe(c, handle, queue_bytes, snaplen, 0);
+}
+
+int
+rs_subscribe_batch(struct rs_conn *c, int handle, size_t queue_bytes,
+    size_t snaplen)
+{
+	return subscribe(c, handle, queue_bytes, snaplen, 1);
 }
 
 int

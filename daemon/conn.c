@@ -307,8 +307,7 @@ close_passed_fds(struct msghdr *msg)
 	return n;
 }
 
-/* A zero-length read is either an empty datagram or the peer's close. */
-static bool
+bool
 peer_hung_up(int fd)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLRDHUP };

@@ -74,4 +74,8 @@ int	 conn_send(struct conn *c, const json_t *msg, const int *fds,
  */
 int	 conn_post(struct conn *c, const json_t *msg);
 
+/* A zero-length read is either an empty datagram or the peer's close:
+ * true for the close. */
+bool	 peer_hung_up(int fd);
+
 #endif

@@ -5,6 +5,7 @@
 
 #include "op.h"
 #include "policy.h"
+#include "rawsock-channel.h"
 #include "stream.h"
 
 /* The largest snap length: more than any frame the kernel hands up. */
@@ -17,6 +18,7 @@ struct subscribe_args {
 	const char	*format;
 	long long	 queue_bytes;
 	long long	 snaplen;
+	bool		 batch;
 };
 
 static const struct rs_param subscribe_params[] = {
@@ -28,6 +30,8 @@ static const struct rs_param subscribe_params[] = {
 	    queue_bytes), 0, 0, 0, 0, 1LL << 40 },
 	{ "snaplen", RS_P_INT, offsetof(struct subscribe_args, snaplen), 0, 0,
 	    0, 0, SNAPLEN_MAX },
+	{ "batch", RS_P_BOOL, offsetof(struct subscribe_args, batch), 0, 0,
+	    0, 0, 0 },
 	RS_PARAM_END
 };
 
@@ -41,7 +45,8 @@ static int
 subscribe(struct request *req, void *argp)
 {
 	struct subscribe_args *a = argp;
-	struct stream_opts o = { .snaplen = (size_t)a->snaplen };
+	struct stream_opts o = { .snaplen = (size_t)a->snaplen,
+	    .batch = a->batch };
 	long long max = req->rule != NULL ? req->rule->allow.max_queue_bytes :
 	    0;
 	struct handle *h;
@@ -56,6 +61,9 @@ subscribe(struct request *req, void *argp)
 	else
 		return rs_error_set(&req->err, RS_E_BAD_REQUEST, 0,
 		    "format: expected \"binary\" or \"json\"");
+	if (a->batch && o.format != STREAM_BINARY)
+		return rs_error_set(&req->err, RS_E_BAD_REQUEST, 0,
+		    "batch: only binary channels carry batches");
 	/* The policy caps the queue; asking for more gets the cap. */
 	o.queue_bytes = (size_t)(a->queue_bytes == 0 || a->queue_bytes > max ?
 	    max : a->queue_bytes);
@@ -65,6 +73,9 @@ subscribe(struct request *req, void *argp)
 		return OP_FAIL;
 	request_set(req, "queue_bytes", json_integer((json_int_t)o.queue_bytes));
 	request_set(req, "snaplen", json_integer((json_int_t)o.snaplen));
+	if (o.batch)
+		request_set(req, "batch_bytes",
+		    json_integer(RS_FRAME_BATCH_MAX));
 	if (channel != -1)
 		return request_pass_fd(req, channel, "channel");
 	return OP_OK;

@@ -19,6 +19,7 @@ struct stream {
 	enum stream_format	 format;
 	size_t			 snaplen;	/* 0: whole frames */
 	size_t			 queue_bytes;
+	size_t			 batch_bytes;	/* 0: a message a frame */
 	int			 chan;		/* our end; -1 for json */
 	int			 saved_opts;	/* SO_TIMESTAMPNS etc. it had */
 	uint32_t		 kernel_drops;	/* SO_RXQ_OVFL last seen */

@@ -34,6 +34,14 @@ struct rx_ctl {
 	};
 };
 
+/* A message on its way to the channel: one frame, or a batch of them. */
+struct rx_msg {
+	size_t			 frames;
+	uint64_t		 bytes;
+	size_t			 size;		/* bytes in the message */
+	uint32_t		 drops;		/* carried by its headers */
+};
+
 /* One batch in flight at a time on the loop: shared by every stream. */
 static struct {
 	struct mmsghdr		 in[RX_BATCH];
@@ -42,20 +50,24 @@ static struct {
 	struct rx_ctl		 ctl[RX_BATCH];
 	uint8_t			*data;		/* RX_BATCH slots */
 
+	/* Header, frame and padding of each frame, in as many messages. */
 	struct mmsghdr		 out[RX_BATCH];
-	struct iovec		 out_iov[RX_BATCH][2];
+	struct rx_msg		 msg[RX_BATCH];
+	struct iovec		 out_iov[RX_BATCH * 3];
 	union {
 		struct rs_frame_hdr	h;
-		uint8_t			b[RS_FRAME_HDR_SIZE +
+		uint8_t			b[RS_FRAME_BATCH_HDR_SIZE +
 					    RS_FRAME_ADDR_MAX];
 	}			 hdr[RX_BATCH];
-	size_t			 nout;
+	size_t			 nout, niov, nhdr;
 } rx;
+
+static const uint8_t zeros[8];
 
 static void
 out_flush(struct stream *s)
 {
-	uint64_t bytes = 0;
+	uint64_t frames = 0, bytes = 0;
 	size_t i, sent = 0;
 	int r;
 
@@ -67,43 +79,82 @@ out_flush(struct stream *s)
 		sent = (size_t)r;
 	else if (errno != EAGAIN && errno != ENOBUFS && errno != EINTR)
 		s->broken = true;	/* the client closed its end */
-	for (i = 0; i < sent; i++)
-		bytes += rx.out_iov[i][1].iov_len;
-	stream_count_in(s, sent, bytes);
+	for (i = 0; i < sent; i++) {
+		frames += rx.msg[i].frames;
+		bytes += rx.msg[i].bytes;
+	}
+	stream_count_in(s, frames, bytes);
 	/* The drops the lost messages' headers carried are owed again. */
-	for (i = sent; i < rx.nout; i++)
-		s->drops_unsent += rx.hdr[i].h.drops;
+	frames = 0;
+	for (i = sent; i < rx.nout; i++) {
+		s->drops_unsent += rx.msg[i].drops;
+		frames += rx.msg[i].frames;
+	}
 	if (!s->broken)
-		stream_count_drops(s, rx.nout - sent, false);
-	rx.nout = 0;
+		stream_count_drops(s, frames, false);
+	rx.nout = rx.niov = rx.nhdr = 0;
+}
+
+static void
+iov_add(const void *base, size_t len)
+{
+	rx.out_iov[rx.niov++] = (struct iovec){ (void *)base, len };
+	rx.out[rx.nout - 1].msg_hdr.msg_iovlen++;
+}
+
+/* The frame joins the last message, if it is a batch with room. */
+static struct rx_msg *
+msg_for(struct stream *s, size_t size)
+{
+	struct rx_msg *m;
+
+	if (rx.nout > 0 && s->batch_bytes > 0 &&
+	    rx.msg[rx.nout - 1].size + size <= s->batch_bytes)
+		return &rx.msg[rx.nout - 1];
+	m = &rx.msg[rx.nout];
+	*m = (struct rx_msg){ 0 };
+	rx.out[rx.nout++].msg_hdr = (struct msghdr){
+		.msg_iov = &rx.out_iov[rx.niov],
+	};
+	return m;
 }
 
 static void
 out_add(struct stream *s, const struct rx_frame *f)
 {
-	struct rs_frame_hdr *h = &rx.hdr[rx.nout].h;
-	size_t caplen = f->caplen, alen = f->addr_len, hlen;
+	struct rs_frame_hdr *h = &rx.hdr[rx.nhdr++].h;
+	size_t caplen = f->caplen, alen = f->addr_len, hlen, size;
+	struct rx_msg *m;
 
 	if (s->snaplen > 0 && caplen > s->snaplen)
 		caplen = s->snaplen;
 	if (alen > RS_FRAME_ADDR_MAX)
 		alen = RS_FRAME_ADDR_MAX;
-	hlen = rs_frame_build(h, (uint32_t)s->h->id, f->addr, alen, caplen);
+	if (s->batch_bytes > 0) {
+		hlen = rs_frame_build_batch(h, (uint32_t)s->h->id, f->addr,
+		    alen, caplen);
+		size = rs_frame_record_size(hlen, caplen);
+	} else {
+		hlen = rs_frame_build(h, (uint32_t)s->h->id, f->addr, alen,
+		    caplen);
+		size = hlen + caplen;
+	}
+	m = msg_for(s, size);
 	h->flags = f->flags | (caplen < f->orig_len ? RS_FRAME_TRUNCATED : 0);
 	h->ts_ns = f->ts_ns;
 	h->orig_len = f->orig_len;
 	h->drops = s->drops_unsent;
+	m->drops += s->drops_unsent;
+	s->drops_unsent = 0;
 	h->vlan_tci = f->vlan_tci;
 	h->vlan_tpid = f->vlan_tpid;
-	s->drops_unsent = 0;
-	rx.out_iov[rx.nout][0].iov_base = h;
-	rx.out_iov[rx.nout][0].iov_len = hlen;
-	rx.out_iov[rx.nout][1].iov_base = (void *)f->data;
-	rx.out_iov[rx.nout][1].iov_len = caplen;
-	rx.out[rx.nout].msg_hdr = (struct msghdr){
-		.msg_iov = rx.out_iov[rx.nout], .msg_iovlen = 2,
-	};
-	rx.nout++;
+	iov_add(h, hlen);
+	iov_add(f->data, caplen);
+	if (size > hlen + caplen)
+		iov_add(zeros, size - hlen - caplen);
+	m->frames++;
+	m->bytes += caplen;
+	m->size += size;
 }
 
 /* Timestamp, kernel drop counter and packet metadata of one datagram. */

@@ -1,17 +1,18 @@
 /*
- * The send path: messages a client writes on its channel, read with
- * recvmmsg, checked as sendto would check them (interface, spoof,
- * ethertype, size), and sent on the socket with sendmmsg.  A bad frame is
- * counted and reported (a tx_rejected event), never fatal.
+ * The send path: messages a client writes on its channel (a frame each,
+ * or batches), read with recvmmsg, each frame checked as sendto would
+ * check it (interface, spoof, ethertype, size), and sent on the socket
+ * with sendmmsg.  A bad frame is counted and reported (a tx_rejected
+ * event), never fatal.
  *
- * tx_pps is enforced by reading no more than the bucket allows: frames
- * over the rate wait in the channel, so a fast client is slowed down,
+ * tx_pps is enforced by sending no more than the bucket allows: frames
+ * over the rate wait, in the messages already read and then in the
+ * channel, which is not read meanwhile; so a fast client is slowed down,
  * not dropped.  Likewise a socket that cannot take more (EAGAIN, or
  * ENOBUFS from a full device queue) stops the reading until it can.
  */
 #include <errno.h>
 #include <net/if.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -30,22 +31,30 @@
 #include "spoof.h"
 #include "stream-int.h"
 
-#define TX_BATCH	32		/* messages per recvmmsg / sendmmsg */
+#define TX_READ		32		/* messages per recvmmsg */
+#define TX_BATCH	64		/* frames per sendmmsg */
 #define TX_BUF_MAX	(512 * 1024)	/* per stream, for large MTUs */
-#define TX_ROUNDS	8		/* batches per wake-up: then others */
-#define TX_HEADROOM	(RS_FRAME_HDR_SIZE + RS_FRAME_ADDR_MAX)
+#define TX_BUDGET	1024		/* messages and frames per wake-up */
+#define TX_HEADROOM	(RS_FRAME_BATCH_HDR_SIZE + RS_FRAME_ADDR_MAX + 8)
 #define VLAN_HLEN	4
 
+/*
+ * Messages read, the frames of in[cur] from off on still to look at, and
+ * out[first..n) checked but not sent yet: a stall (a full socket, an
+ * empty bucket) resumes where it stopped, reading nothing new till then.
+ */
 struct stream_tx {
 	size_t			 limit;		/* the largest frame */
 	size_t			 slot;		/* bytes per message */
 	unsigned		 nslots;
-	struct mmsghdr		 in[TX_BATCH];
-	struct iovec		 in_iov[TX_BATCH];
+	struct mmsghdr		 in[TX_READ];
+	struct iovec		 in_iov[TX_READ];
+	unsigned		 nin, cur;
+	size_t			 off;
 	struct mmsghdr		 out[TX_BATCH];
 	struct iovec		 out_iov[TX_BATCH];
 	struct rs_addr		 to[TX_BATCH];
-	unsigned		 first, n;	/* out[first..n): not sent yet */
+	unsigned		 first, n;
 	uint8_t			 buf[];
 };
 
@@ -82,14 +91,17 @@ frame_limit(const struct handle *h)
 	return mtu;
 }
 
+/* A slot holds one frame, or a batch on a batch subscription. */
 static struct stream_tx *
-tx_new(const struct handle *h)
+tx_new(const struct stream *s)
 {
 	struct stream_tx *tx;
-	size_t limit = frame_limit(h), slot = TX_HEADROOM + limit, n, i;
+	size_t limit = frame_limit(s->h), slot = TX_HEADROOM + limit, n, i;
 
+	if (s->batch_bytes > slot)
+		slot = s->batch_bytes;
 	n = TX_BUF_MAX / slot;
-	n = n < 1 ? 1 : n > TX_BATCH ? TX_BATCH : n;
+	n = n < 1 ? 1 : n > TX_READ ? TX_READ : n;
 	if ((tx = calloc(1, sizeof *tx + n * slot)) == NULL)
 		return NULL;
 	tx->limit = limit;
@@ -109,15 +121,6 @@ stream_tx_free(struct stream *s)
 	s->tx = NULL;
 }
 
-static bool
-hung_up(int fd)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLRDHUP };
-
-	return poll(&pfd, 1, 0) == 1 &&
-	    (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
-}
-
 /* The ethertype of an ethernet frame, past one VLAN tag. */
 static long
 ethertype(const uint8_t *p, size_t n)
@@ -129,33 +132,26 @@ ethertype(const uint8_t *p, size_t n)
 	return t;
 }
 
-/* Check message i; on success out[n] is ready to send.  NULL or why not. */
+/* Check one frame; on success out[n] is ready to send.  NULL or why not. */
 static const char *
-tx_check(struct stream *s, const struct policy_rule *r, unsigned i,
-    struct rs_error *e)
+tx_check(struct stream *s, const struct policy_rule *r,
+    const struct rs_frame_hdr *hdr, const void *addr, const uint8_t *frame,
+    size_t flen, struct rs_error *e)
 {
 	struct stream_tx *tx = s->tx;
 	const struct handle *h = s->h;
-	struct rs_frame_hdr hdr;
 	struct rs_addr *to = &tx->to[tx->n];
-	const void *addr, *frame;
-	size_t len = tx->in[i].msg_len, flen;
 
 	if (r == NULL)
 		return "denied: no policy rule allows this client";
-	if (len > tx->slot)
-		return "frame larger than the interface's MTU";
-	if (rs_frame_parse(tx->buf + i * tx->slot, len, &hdr, &addr, &frame,
-	    &flen) == -1)
-		return "malformed message: bad magic, version or lengths";
 	if (flen == 0)
 		return "empty frame";
 	if (flen > tx->limit)
 		return "frame larger than the interface's MTU";
-	to->len = hdr.addr_len;
-	if (hdr.addr_len > 0) {
-		memcpy(&to->ss, addr, hdr.addr_len);
-		if (hdr.addr_len < sizeof(sa_family_t) ||
+	to->len = hdr->addr_len;
+	if (hdr->addr_len > 0) {
+		memcpy(&to->ss, addr, hdr->addr_len);
+		if (hdr->addr_len < sizeof(sa_family_t) ||
 		    to->ss.ss_family != h->domain)
 			return "address: not of the socket's family";
 		if (op_check_address_rule(r, h->domain, h->ifindex, to, false,
@@ -180,6 +176,47 @@ tx_check(struct stream *s, const struct policy_rule *r, unsigned i,
 	return NULL;
 }
 
+/*
+ * Check the frames of the messages read, from in[cur] at off, until
+ * out[] is full or every message is done.  Returns the frames looked at.
+ */
+static unsigned
+tx_parse(struct stream *s, const struct policy_rule *r)
+{
+	struct stream_tx *tx = s->tx;
+	struct rs_frame_hdr hdr;
+	struct rs_error e;
+	const void *addr, *frame;
+	const uint8_t *msg;
+	const char *why;
+	size_t len, flen;
+	unsigned seen = 0;
+	int got;
+
+	for (; tx->cur < tx->nin && tx->n < TX_BATCH; tx->cur++, tx->off = 0) {
+		msg = tx->buf + tx->cur * tx->slot;
+		len = tx->in[tx->cur].msg_len;
+		if (len > tx->slot) {
+			stream_reject(s, "message larger than the interface's "
+			    "MTU or a batch");
+			continue;
+		}
+		while (tx->n < TX_BATCH && (got = rs_frame_next(msg, len,
+		    &tx->off, &hdr, &addr, &frame, &flen)) == 1) {
+			seen++;
+			if ((why = tx_check(s, r, &hdr, addr, frame, flen,
+			    &e)) != NULL)
+				stream_reject(s, why);
+		}
+		if (tx->n == TX_BATCH && tx->off < len)
+			break;		/* the rest of this message next */
+		if (got == -1)
+			stream_reject(s, "malformed message: bad magic, "
+			    "version or lengths");
+	}
+	return seen;
+}
+
 /* Wait for the socket (EAGAIN) or a moment (ENOBUFS) before going on. */
 static void
 tx_stall(struct stream *s, int err)
@@ -193,18 +230,39 @@ tx_stall(struct stream *s, int err)
 		evtimer_add(s->ev_tx_timer, &tv);
 }
 
-/* Send out[first..n); 0 when all went (or were refused), -1 stalled. */
+/* The bucket is empty: read nothing until it has tokens again. */
+static void
+tx_wait_tokens(struct stream *s, long long rate)
+{
+	long long ns = bucket_wait_ns(&s->h->conn->tx_bucket, rate);
+	struct timeval tv = { ns / 1000000000, ns % 1000000000 / 1000 };
+
+	event_del(s->ev_tx);
+	evtimer_add(s->ev_tx_timer, &tv);
+}
+
+/*
+ * Send out[first..n), no faster than the bucket allows; 0 when all went
+ * (or were refused), -1 stalled.
+ */
 static int
-tx_flush(struct stream *s)
+tx_flush(struct stream *s, long long rate)
 {
 	struct stream_tx *tx = s->tx;
+	struct bucket *b = &s->h->conn->tx_bucket;
 	uint64_t bytes;
-	unsigned i;
+	unsigned i, k;
 	int r;
 
 	while (tx->first < tx->n) {
-		r = sendmmsg(s->h->fd, tx->out + tx->first, tx->n - tx->first,
+		k = bucket_take(b, rate, tx->n - tx->first, bucket_now_ns());
+		if (k == 0) {
+			tx_wait_tokens(s, rate);
+			return -1;
+		}
+		r = sendmmsg(s->h->fd, tx->out + tx->first, k,
 		    MSG_DONTWAIT | MSG_NOSIGNAL);
+		bucket_refund(b, rate, k - (r > 0 ? (unsigned)r : 0));
 		if (r > 0) {
 			for (bytes = 0, i = 0; i < (unsigned)r; i++)
 				bytes += tx->out[tx->first + i].msg_len;
@@ -222,65 +280,84 @@ tx_flush(struct stream *s)
 	return 0;
 }
 
-/* Read and send one batch; how many messages were read, or -1 to stop. */
-static int
-tx_batch(struct stream *s, const struct policy_rule *r)
+/* Read the next messages; how many, 0 when none. */
+static unsigned
+tx_read(struct stream *s)
 {
 	struct stream_tx *tx = s->tx;
-	struct conn *c = s->h->conn;
-	long long rate = r != NULL ? r->allow.tx_pps : 0;
-	struct timeval tv;
-	struct rs_error e;
-	const char *why;
-	unsigned want, i;
+	unsigned i;
 	int n;
 
-	want = bucket_take(&c->tx_bucket, rate, tx->nslots, bucket_now_ns());
-	if (want == 0) {
-		long long ns = bucket_wait_ns(&c->tx_bucket, rate);
-
-		tv = (struct timeval){ ns / 1000000000, ns % 1000000000 / 1000 };
-		event_del(s->ev_tx);
-		evtimer_add(s->ev_tx_timer, &tv);
-		return -1;
-	}
-	for (i = 0; i < want; i++)
+	for (i = 0; i < tx->nslots; i++)
 		tx->in[i].msg_hdr = (struct msghdr){
 			.msg_iov = &tx->in_iov[i], .msg_iovlen = 1,
 		};
-	n = recvmmsg(s->chan, tx->in, want, MSG_DONTWAIT | MSG_TRUNC, NULL);
-	bucket_refund(&c->tx_bucket, rate, want - (n > 0 ? (unsigned)n : 0));
+	n = recvmmsg(s->chan, tx->in, tx->nslots, MSG_DONTWAIT | MSG_TRUNC,
+	    NULL);
 	if (n <= 0)
 		return 0;
 	for (i = 0; i < (unsigned)n; i++) {
-		if (tx->in[i].msg_len == 0 && hung_up(s->chan)) {
+		if (tx->in[i].msg_len != 0)
+			continue;
+		if (peer_hung_up(s->chan)) {
 			s->broken = true;
+			n = (int)i;
 			break;
 		}
-		if ((why = tx_check(s, r, i, &e)) != NULL)
-			stream_reject(s, why);
+		stream_reject(s, "malformed message: empty");
 	}
-	return tx_flush(s) == -1 ? -1 : n;
+	tx->nin = (unsigned)n;
+	tx->cur = 0;
+	tx->off = 0;
+	return tx->nin;
 }
 
+/* Go on from the loop's next turn: the others' turn now. */
+static void
+tx_yield(struct stream *s)
+{
+	struct timeval now = { 0, 0 };
+
+	event_del(s->ev_tx);
+	evtimer_add(s->ev_tx_timer, &now);
+}
+
+/*
+ * Send what is pending, then read, check and send more, till the channel
+ * is empty, a stall (it resumes from the timer or the socket), or the
+ * budget of a wake-up is spent.
+ */
 static void
 tx_run(struct stream *s)
 {
 	struct conn *c = s->h->conn;
 	const struct policy_rule *r = policy_match(c->d->policy, &c->peer);
-	int round, n;
+	long long rate = r != NULL ? r->allow.tx_pps : 0;
+	struct stream_tx *tx;
+	unsigned work = 0;
 
-	if (s->tx == NULL && (s->tx = tx_new(s->h)) == NULL) {
+	if (s->tx == NULL && (s->tx = tx_new(s)) == NULL) {
 		log_warn("conn %llu: handle %lld: out of memory for frames "
 		    "to send", (unsigned long long)c->id, s->h->id);
 		s->broken = true;
 		return;
 	}
+	tx = s->tx;
 	if (policy_checks_spoof(r))
 		spoof_refresh();
-	for (round = 0; round < TX_ROUNDS && !s->broken; round++) {
-		if ((n = tx_batch(s, r)) < (int)s->tx->nslots)
-			break;
+	for (;;) {
+		if (tx_flush(s, rate) == -1 || s->broken)
+			return;
+		if (work >= TX_BUDGET) {
+			tx_yield(s);
+			return;
+		}
+		if (tx->cur == tx->nin) {
+			if (tx_read(s) == 0)
+				return;
+			work += tx->nin;
+		}
+		work += tx_parse(s, r);
 	}
 }
 
@@ -300,8 +377,6 @@ stream_tx_resume_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct stream *s = arg;
 
-	if (s->tx != NULL && tx_flush(s) == -1)
-		return;
 	event_add(s->ev_tx, NULL);
 	stream_tx_cb(s->chan, EV_READ, s);
 }

@@ -153,6 +153,8 @@ stream_start(struct handle *h, const struct stream_opts *o, int *channel,
 	s->format = o->format;
 	s->snaplen = o->snaplen;
 	s->queue_bytes = o->queue_bytes;
+	if (o->batch)
+		s->batch_bytes = RS_FRAME_BATCH_MAX;
 	s->chan = -1;
 	if (o->format == STREAM_BINARY &&
 	    channel_new(s, o->queue_bytes, channel, e) == -1) {

@@ -22,6 +22,7 @@ struct stream_opts {
 	enum stream_format	format;
 	size_t			queue_bytes;	/* already capped by policy */
 	size_t			snaplen;	/* 0: whole frames */
+	bool			batch;		/* several frames a message */
 };
 
 /* Whether frames of this kind of socket can be streamed. */
