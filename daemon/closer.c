@@ -1,7 +1,7 @@
 /*
- * The closer thread: a queue of fds guarded by a mutex, drained in
- * batches.  The fds stay allocated until closed, so their numbers cannot
- * be reused by the loop while queued.
+ * The closer thread: a queue of fds to close and jobs to run, guarded by
+ * a mutex, drained in batches, in order.  The fds stay allocated until
+ * closed, so their numbers cannot be reused by the loop while queued.
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -15,13 +15,20 @@ static pthread_mutex_t	 lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t	 cond = PTHREAD_COND_INITIALIZER;
 static pthread_t	 thread;
 static bool		 running, stopping;
-static int		*queue;
+/* A job, or an fd to close when fn is NULL. */
+struct item {
+	void		(*fn)(void *);
+	void		*arg;
+	int		 fd;
+};
+
+static struct item	*queue;
 static size_t		 queued, capacity;
 
 static void *
 closer_main(void *arg)
 {
-	int *batch;
+	struct item *batch;
 	size_t n, i;
 
 	pthread_mutex_lock(&lock);
@@ -35,8 +42,12 @@ closer_main(void *arg)
 		queue = NULL;
 		queued = capacity = 0;
 		pthread_mutex_unlock(&lock);
-		for (i = 0; i < n; i++)
-			close(batch[i]);
+		for (i = 0; i < n; i++) {
+			if (batch[i].fn != NULL)
+				batch[i].fn(batch[i].arg);
+			else
+				close(batch[i].fd);
+		}
 		free(batch);
 		pthread_mutex_lock(&lock);
 	}
@@ -66,32 +77,47 @@ closer_stop(void)
 	running = stopping = false;
 }
 
-void
-closer_close(int fd)
+/* Queue it; false when memory runs out (the caller does it inline). */
+static bool
+enqueue(struct item it)
 {
+	struct item *nq;
 	size_t ncap;
-	int *nq;
 
-	if (fd < 0)
-		return;
-	if (!running) {
-		close(fd);
-		return;
-	}
 	pthread_mutex_lock(&lock);
 	if (queued == capacity) {
 		ncap = capacity == 0 ? 64 : capacity * 2;
 		if ((nq = realloc(queue, ncap * sizeof *nq)) == NULL) {
 			pthread_mutex_unlock(&lock);
-			log_warn("closer: out of memory, closing fd %d inline",
-			    fd);
-			close(fd);
-			return;
+			return false;
 		}
 		queue = nq;
 		capacity = ncap;
 	}
-	queue[queued++] = fd;
+	queue[queued++] = it;
 	pthread_cond_signal(&cond);
 	pthread_mutex_unlock(&lock);
+	return true;
+}
+
+void
+closer_close(int fd)
+{
+	if (fd < 0)
+		return;
+	if (running && enqueue((struct item){ NULL, NULL, fd }))
+		return;
+	if (running)
+		log_warn("closer: out of memory, closing fd %d inline", fd);
+	close(fd);
+}
+
+void
+closer_run(void (*fn)(void *), void *arg)
+{
+	if (running && enqueue((struct item){ fn, arg, -1 }))
+		return;
+	if (running)
+		log_warn("closer: out of memory, running a job inline");
+	fn(arg);
 }

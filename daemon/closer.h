@@ -1,7 +1,9 @@
 /*
  * The closer: a thread that closes socket fds for the event loop.  Closing
  * an AF_PACKET socket waits for an RCU grace period (8-36 ms here), so the
- * loop never closes a socket itself.
+ * loop never closes a socket itself.  Other socket work that waits for
+ * one (setting up a packet ring, taking it down) runs there too, in the
+ * order it was handed over.
  */
 #ifndef CLOSER_H
 #define CLOSER_H
@@ -12,5 +14,8 @@ void	closer_stop(void);
 /* Hand fd over; it is closed soon, off the loop thread.  Never blocks on
  * the close itself.  Closes inline when the thread is not running. */
 void	closer_close(int fd);
+/* Run fn(arg) on the thread (inline when it is not running), after
+ * everything handed over before. */
+void	closer_run(void (*fn)(void *), void *arg);
 
 #endif

@@ -1,11 +1,18 @@
 /*
  * subscribe and unsubscribe (PROTOCOL.md section 5, Streaming).
  */
+#include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 
+#include <event2/event.h>
+
+#include "conn.h"
+#include "log.h"
 #include "op.h"
 #include "policy.h"
 #include "rawsock-channel.h"
+#include "ring.h"
 #include "stream.h"
 
 /* The largest snap length: more than any frame the kernel hands up. */
@@ -41,6 +48,39 @@ static const struct rs_param unsubscribe_params[] = {
 	RS_PARAM_END
 };
 
+/*
+ * A batch subscription of a packet socket reads a TPACKET_V3 ring.  The
+ * first run starts putting it on the socket (off the loop) and parks; the
+ * second takes it.  A ring that cannot be had leaves recvmmsg.  Returns
+ * OP_WAIT while parked, else OP_OK.
+ */
+static int
+want_ring(struct request *req, struct handle *h, struct stream_opts *o)
+{
+	struct ring_job *j = req->state;
+	int err;
+
+	if (j != NULL) {
+		req->state = NULL;
+		if ((o->ring = ring_job_finish(j, &err)) == NULL)
+			log_warn("conn %llu: handle %lld: no ring (%s): "
+			    "recvmmsg then", (unsigned long long)req->conn->id,
+			    h->id, strerror(err));
+		return OP_OK;
+	}
+	if (!o->batch || h->domain != AF_PACKET || h->stream != NULL ||
+	    !stream_supported(h))
+		return OP_OK;
+	if ((j = ring_setup(h->fd, o->queue_bytes / 2)) == NULL) {
+		log_warn("conn %llu: handle %lld: no ring (%s): recvmmsg then",
+		    (unsigned long long)req->conn->id, h->id, strerror(errno));
+		return OP_OK;
+	}
+	req->state = j;
+	req->state_free = ring_job_abandon;
+	return request_wait(req, ring_job_fd(j), EV_READ, -1);
+}
+
 static int
 subscribe(struct request *req, void *argp)
 {
@@ -50,7 +90,7 @@ subscribe(struct request *req, void *argp)
 	long long max = req->rule != NULL ? req->rule->allow.max_queue_bytes :
 	    0;
 	struct handle *h;
-	int channel;
+	int channel, r;
 
 	if ((h = op_handle(req, a->handle)) == NULL)
 		return OP_FAIL;
@@ -69,6 +109,8 @@ subscribe(struct request *req, void *argp)
 	    max : a->queue_bytes);
 	if (o.queue_bytes < QUEUE_MIN)
 		o.queue_bytes = QUEUE_MIN;
+	if ((r = want_ring(req, h, &o)) != OP_OK)
+		return r;
 	if (stream_start(h, &o, &channel, &req->err) == -1)
 		return OP_FAIL;
 	request_set(req, "queue_bytes", json_integer((json_int_t)o.queue_bytes));

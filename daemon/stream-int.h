@@ -12,6 +12,7 @@
 #include "handle.h"
 #include "stream.h"
 
+struct ring;
 struct stream_tx;
 
 struct stream {
@@ -36,6 +37,7 @@ struct stream {
 	char			 reject_reason[128];
 	long long		 last_report_ns;
 	struct stream_tx	*tx;		/* made by the first frame sent */
+	struct ring		*ring;		/* frames come from it, or NULL */
 };
 
 /* A received frame, from the ring or from recvmmsg. */
@@ -53,6 +55,9 @@ struct rx_frame {
 
 /* stream-rx.c */
 void	 stream_rx_cb(evutil_socket_t fd, short what, void *arg);
+void	 stream_ring_cb(evutil_socket_t fd, short what, void *arg);
+/* Count the kernel's drops into a ring since the last time. */
+void	 stream_ring_drops(struct stream *s);
 void	 stream_down_cb(evutil_socket_t fd, short what, void *arg);
 /* stream-tx.c */
 void	 stream_tx_cb(evutil_socket_t fd, short what, void *arg);

@@ -1,9 +1,11 @@
 /*
- * The receive path: frames read from the socket with recvmmsg go to the
- * channel with sendmmsg, each message's frame bytes sent straight from
- * where recvmmsg put them.  A full channel drops the frames (counted, and
- * reported in the next message's header); nothing queues here.  Kernel
- * drops come from SO_RXQ_OVFL, metadata from PACKET_AUXDATA.
+ * The receive path: frames read from the socket with recvmmsg, or taken
+ * from a TPACKET_V3 ring block by block (batch subscriptions of packet
+ * sockets), go to the channel with sendmmsg, each message's frame bytes
+ * sent straight from where the kernel put them.  A full channel drops the
+ * frames (counted, and reported in the next message's header); nothing
+ * queues here.  Kernel drops come from SO_RXQ_OVFL or, with a ring,
+ * PACKET_STATISTICS; metadata from PACKET_AUXDATA or the ring's headers.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -19,9 +21,12 @@
 #include "conn.h"
 #include "log.h"
 #include "rawsock-channel.h"
+#include "ring.h"
 #include "stream-int.h"
 
-#define RX_BATCH	64		/* datagrams per recvmmsg / sendmmsg */
+#define RX_BATCH	64		/* datagrams per recvmmsg */
+#define RX_OUT		256		/* frames per sendmmsg */
+#define RING_ROUNDS	8		/* ring blocks per wake-up */
 #define RX_SLOT		65536		/* the largest datagram kept whole */
 #define RX_ROUNDS	4		/* batches per wake-up: then others */
 
@@ -51,14 +56,14 @@ static struct {
 	uint8_t			*data;		/* RX_BATCH slots */
 
 	/* Header, frame and padding of each frame, in as many messages. */
-	struct mmsghdr		 out[RX_BATCH];
-	struct rx_msg		 msg[RX_BATCH];
-	struct iovec		 out_iov[RX_BATCH * 3];
+	struct mmsghdr		 out[RX_OUT];
+	struct rx_msg		 msg[RX_OUT];
+	struct iovec		 out_iov[RX_OUT * 3];
 	union {
 		struct rs_frame_hdr	h;
 		uint8_t			b[RS_FRAME_BATCH_HDR_SIZE +
 					    RS_FRAME_ADDR_MAX];
-	}			 hdr[RX_BATCH];
+	}			 hdr[RX_OUT];
 	size_t			 nout, niov, nhdr;
 } rx;
 
@@ -338,6 +343,106 @@ stream_rx_cb(evutil_socket_t fd, short what, void *arg)
 		if (n < RX_BATCH)
 			break;
 	}
+	stream_report(s);
+	if (s->broken)
+		stream_stop(s->h);
+}
+
+void
+stream_ring_drops(struct stream *s)
+{
+	struct tpacket_stats_v3 st;
+	socklen_t len = sizeof st;
+
+	/* Reading them resets them: each read is what is new. */
+	if (getsockopt(s->h->fd, SOL_PACKET, PACKET_STATISTICS, &st,
+	    &len) == 0)
+		stream_count_drops(s, st.tp_drops, true);
+}
+
+/* A frame as the ring holds it; the address copied out, with the bytes
+ * past its hardware address zeroed (the ring's memory is reused). */
+static bool
+ring_frame(const struct tpacket_block_desc *b, size_t off, size_t bsize,
+    struct sockaddr_ll *sll, struct rx_frame *f)
+{
+	const struct tpacket3_hdr *p = (const void *)((const uint8_t *)b +
+	    off);
+	size_t aoff = off + TPACKET_ALIGN(sizeof *p);
+
+	if (off + sizeof *p > bsize || aoff + sizeof *sll > bsize ||
+	    off + p->tp_mac + p->tp_snaplen > bsize)
+		return false;
+	memcpy(sll, (const uint8_t *)b + aoff, sizeof *sll);
+	if (sll->sll_halen > sizeof sll->sll_addr)
+		sll->sll_halen = sizeof sll->sll_addr;
+	memset(sll->sll_addr + sll->sll_halen, 0,
+	    sizeof sll->sll_addr - sll->sll_halen);
+	memset(f, 0, sizeof *f);
+	f->data = (const uint8_t *)p + p->tp_mac;
+	f->caplen = p->tp_snaplen;
+	f->orig_len = p->tp_len;
+	f->addr = (const struct sockaddr *)sll;
+	f->addr_len = sizeof *sll;
+	f->ts_ns = (uint64_t)p->tp_sec * 1000000000 + p->tp_nsec;
+	if (sll->sll_pkttype == PACKET_OUTGOING)
+		f->flags |= RS_FRAME_OUTGOING;
+	if (p->tp_status & TP_STATUS_VLAN_VALID) {
+		f->flags |= RS_FRAME_VLAN;
+		f->vlan_tci = (uint16_t)p->hv1.tp_vlan_tci;
+		f->vlan_tpid = (uint16_t)p->hv1.tp_vlan_tpid;
+	}
+	if (p->tp_status & TP_STATUS_CSUMNOTREADY)
+		f->flags |= RS_FRAME_CSUM_PARTIAL;
+	if (p->tp_status & TP_STATUS_CSUM_VALID)
+		f->flags |= RS_FRAME_CSUM_VALID;
+	return true;
+}
+
+/* Send one block's frames; the addresses live here until they are sent. */
+static void
+ring_send_block(struct stream *s, const struct tpacket_block_desc *b,
+    size_t bsize)
+{
+	static struct sockaddr_ll sll[RX_OUT];
+	const struct tpacket3_hdr *p;
+	struct rx_frame f;
+	size_t off = b->hdr.bh1.offset_to_first_pkt;
+	uint32_t i;
+
+	for (i = 0; i < b->hdr.bh1.num_pkts && !s->broken; i++) {
+		if (!ring_frame(b, off, bsize, &sll[rx.nhdr], &f))
+			break;
+		out_add(s, &f);
+		if (rx.nhdr == RX_OUT)
+			out_flush(s);
+		p = (const void *)((const uint8_t *)b + off);
+		if (p->tp_next_offset == 0)
+			break;
+		off += p->tp_next_offset;
+	}
+	out_flush(s);
+}
+
+void
+stream_ring_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct stream *s = arg;
+	struct tpacket_block_desc *b;
+	socklen_t len = sizeof(int);
+	int round, err = 0;
+
+	for (round = 0; round < RING_ROUNDS && !s->broken; round++) {
+		if ((b = ring_block(s->ring)) == NULL)
+			break;
+		ring_send_block(s, b, ring_block_size(s->ring));
+		ring_block_done(s->ring);
+	}
+	/* Woken with nothing: an error (the interface went down). */
+	if (round == 0 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,
+	    &len) == 0 && err != 0)
+		socket_error(s, err);
+	stream_ring_drops(s);
 	stream_report(s);
 	if (s->broken)
 		stream_stop(s->h);

@@ -25,6 +25,7 @@
 #include "conn.h"
 #include "log.h"
 #include "rawsock-channel.h"
+#include "ring.h"
 #include "stream-int.h"
 
 /* At most one dropped / tx_rejected event per subscription this often. */
@@ -110,6 +111,18 @@ channel_new(struct stream *s, size_t queue_bytes, int *client,
 
 static void report_cb(evutil_socket_t, short, void *);
 
+/* A ring takes half the queue, the channel the rest. */
+static size_t
+stream_channel_bytes(const struct stream_opts *o)
+{
+	size_t half = o->queue_bytes / 2;
+
+	if (o->ring == NULL)
+		return o->queue_bytes;
+	/* A batch message must fit, with room for the next. */
+	return half > 2 * RS_FRAME_BATCH_MAX ? half : 2 * RS_FRAME_BATCH_MAX;
+}
+
 static void
 stream_free(struct stream *s)
 {
@@ -127,6 +140,7 @@ stream_free(struct stream *s)
 		event_free(s->ev_down);
 	if (s->chan != -1)
 		close(s->chan);
+	ring_free(s->ring, s->h->fd);
 	stream_tx_free(s);
 	free(s);
 }
@@ -141,15 +155,20 @@ stream_start(struct handle *h, const struct stream_opts *o, int *channel,
 	int rcvbuf = (int)o->queue_bytes;
 
 	*channel = -1;
-	if (h->stream != NULL)
-		return rs_error_set(e, RS_E_BAD_REQUEST, 0,
-		    "handle %lld is already subscribed", h->id);
-	if (!stream_supported(h))
-		return rs_error_set(e, RS_E_BAD_REQUEST, 0, "handle %lld: "
-		    "only raw and datagram sockets stream frames", h->id);
-	if ((s = calloc(1, sizeof *s)) == NULL)
+	if (h->stream != NULL || !stream_supported(h) ||
+	    (s = calloc(1, sizeof *s)) == NULL) {
+		ring_free(o->ring, h->fd);
+		if (h->stream != NULL)
+			return rs_error_set(e, RS_E_BAD_REQUEST, 0,
+			    "handle %lld is already subscribed", h->id);
+		if (!stream_supported(h))
+			return rs_error_set(e, RS_E_BAD_REQUEST, 0, "handle "
+			    "%lld: only raw and datagram sockets stream frames",
+			    h->id);
 		return rs_error_errno(e, ENOMEM, "subscribe");
+	}
 	s->h = h;
+	s->ring = o->ring;
 	s->format = o->format;
 	s->snaplen = o->snaplen;
 	s->queue_bytes = o->queue_bytes;
@@ -157,12 +176,12 @@ stream_start(struct handle *h, const struct stream_opts *o, int *channel,
 		s->batch_bytes = RS_FRAME_BATCH_MAX;
 	s->chan = -1;
 	if (o->format == STREAM_BINARY &&
-	    channel_new(s, o->queue_bytes, channel, e) == -1) {
-		free(s);
+	    channel_new(s, stream_channel_bytes(o), channel, e) == -1) {
+		stream_free(s);
 		return -1;
 	}
-	s->ev_rx = event_new(base, h->fd, EV_READ | EV_PERSIST, stream_rx_cb,
-	    s);
+	s->ev_rx = event_new(base, h->fd, EV_READ | EV_PERSIST,
+	    s->ring != NULL ? stream_ring_cb : stream_rx_cb, s);
 	s->ev_report = evtimer_new(base, report_cb, s);
 	s->ev_down = evtimer_new(base, stream_down_cb, s);
 	if (s->chan != -1) {
@@ -357,6 +376,10 @@ stream_sync_drops(struct handle *h)
 	socklen_t len = sizeof mem;
 	struct stream *s = h->stream;
 
+	if (s != NULL && s->ring != NULL) {
+		stream_ring_drops(s);
+		return;
+	}
 	/* SO_RXQ_OVFL only comes with a frame: drops after the last frame
 	 * read would go uncounted until the next one. */
 	if (s == NULL || getsockopt(h->fd, SOL_SOCKET, SO_MEMINFO, mem,

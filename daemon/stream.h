@@ -12,6 +12,7 @@
 #include "error.h"
 
 struct handle;
+struct ring;
 
 enum stream_format {
 	STREAM_BINARY,
@@ -23,13 +24,15 @@ struct stream_opts {
 	size_t			queue_bytes;	/* already capped by policy */
 	size_t			snaplen;	/* 0: whole frames */
 	bool			batch;		/* several frames a message */
+	struct ring		*ring;		/* batch: made for it, or NULL */
 };
 
 /* Whether frames of this kind of socket can be streamed. */
 bool	 stream_supported(const struct handle *h);
 /*
  * Subscribe h.  Binary: *channel is the client's end of the channel, to
- * pass (owned by the caller).  0, or -1 with e set.
+ * pass (owned by the caller).  0, or -1 with e set.  Takes o->ring, a
+ * receive ring put on h's socket for the subscription, whatever happens.
  */
 int	 stream_start(struct handle *h, const struct stream_opts *o,
 	     int *channel, struct rs_error *e);
