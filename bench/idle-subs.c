@@ -22,7 +22,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: idle-subs -p socket -i ifname [-n subs] "
-	    "[-c connections] [-q queue_bytes] [-t seconds]\n");
+	    "[-c connections] [-q queue_bytes] [-B] [-t seconds]\n");
 	exit(2);
 }
 
@@ -34,12 +34,16 @@ main(int argc, char **argv)
 	const char *path = NULL, *ifname = NULL;
 	unsigned long n = 100, nconn = 10, seconds = 60, i;
 	size_t queue = 0;
+	bool batch = false;
 	uint64_t deadline;
 	char buf[64];
 	int *chans, opt, h;
 
-	while ((opt = getopt(argc, argv, "p:i:n:c:q:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "Bp:i:n:c:q:t:")) != -1) {
 		switch (opt) {
+		case 'B':
+			batch = true;
+			break;
 		case 'p':
 			path = optarg;
 			break;
@@ -71,7 +75,7 @@ main(int argc, char **argv)
 			err(1, "connect %s", path);
 	for (i = 0; i < n; i++)
 		chans[i] = bench_subscribe(conns[i % nconn], ifname,
-		    "\"ETH_P_ALL\"", queue, 0, false, &h);
+		    "\"ETH_P_ALL\"", queue, 0, batch, &h);
 	printf("{\"subscriptions\":%lu,\"connections\":%lu}\n", n, nconn);
 	fflush(stdout);
 	bench_ready();
