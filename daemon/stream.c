@@ -201,12 +201,16 @@ stream_start(struct handle *h, const struct stream_opts *o, int *channel,
 		stream_free(s);
 		return rs_error_errno(e, ENOMEM, "subscribe");
 	}
-	set_rx_opts(s, h->fd, packet);
-	/* Room in the kernel for bursts the loop has not read yet. */
-	if (setsockopt(h->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
-	    sizeof rcvbuf) == -1)
-		setsockopt(h->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
-		    sizeof rcvbuf);
+	/* A ring has its own timestamps, metadata and room; and turning
+	 * SO_TIMESTAMPNS on stamps every packet of the host. */
+	if (s->ring == NULL) {
+		set_rx_opts(s, h->fd, packet);
+		/* Room in the kernel for bursts the loop has not read yet. */
+		if (setsockopt(h->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+		    sizeof rcvbuf) == -1)
+			setsockopt(h->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+			    sizeof rcvbuf);
+	}
 	h->stream = s;
 	event_add(s->ev_rx, NULL);
 	if (s->ev_tx != NULL)
@@ -222,7 +226,8 @@ stream_stop(struct handle *h)
 	if (s == NULL)
 		return;
 	h->stream = NULL;
-	restore_rx_opts(s, h->fd, h->domain == AF_PACKET);
+	if (s->ring == NULL)
+		restore_rx_opts(s, h->fd, h->domain == AF_PACKET);
 	stream_free(s);
 }
 
