@@ -481,6 +481,7 @@ accept_op(struct request *req, void *argp)
 	if ((nh = handle_new(c, fd, h->domain, h->type, h->protocol)) == NULL)
 		return rs_error_set(&req->err, RS_E_ERRNO, ENOMEM,
 		    "out of memory");
+	request_audit_accepted(req, nh);
 	request_set(req, "handle", json_integer(nh->id));
 	return OP_OK;
 }

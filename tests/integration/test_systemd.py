@@ -503,6 +503,22 @@ def audit_child(path):
                 "denied": denied["error"]["message"]}
 
 
+def accept_child(path):
+    """As uid 4242: a TCP server on 198.18.0.1, a managed client connected
+    to it, and an accept; (listening handle, accepted handle)."""
+    with Client(path) as c:
+        lst = c.call("server_socket", domain="inet", type="stream",
+                     bind={"family": "inet", "host": DAEMON_V4, "port": 0})
+        assert_ok(lst)
+        addr = assert_ok(c.call("getsockname", handle=lst["handle"]))
+        cli = assert_ok(c.call("open", domain="inet", type="stream"))
+        assert_ok(c.call("connect", handle=cli["handle"],
+                         address=addr["address"], timeout_ms=3000))
+        got = assert_ok(c.call("accept", handle=lst["handle"],
+                               timeout_ms=3000))
+        return lst["handle"], got["handle"]
+
+
 class AuditTest(DaemonTestCase):
 
     def test_records_for_allowed_and_denied(self):
@@ -537,6 +553,26 @@ class AuditTest(DaemonTestCase):
                           recs[3]["protocol"], recs[3]["rule"]),
                          ("AF_INET", "SOCK_DGRAM", "IPPROTO_UDP", rule))  # as the
         # policy saw it: the protocol the kernel picks for 0
+
+    def test_accept_names_both_handles(self):
+        """accept's record names the listening socket (handle) and the
+        new one (accepted), as the client got them."""
+        d = self.start_daemon({"rules": [{"match": {"uid": TEST_UID},
+                                          "allow": {"domains": ["inet"],
+                                                    "types": ["stream"],
+                                                    "protocols": ["*"]}}]})
+        since = len(d.log())
+        listening, accepted = as_user(TEST_UID, TEST_GID, accept_child,
+                                      d.socket_path)
+        self.assertIsNotNone(d.wait_log(r"audit op=accept ", since))
+        recs = [r for r in audit_records(d.log()[since:])
+                if r["op"] == "accept"]
+        self.assertEqual(len(recs), 1, recs)
+        self.assertEqual((recs[0]["handle"], recs[0]["accepted"],
+                          recs[0]["result"], recs[0]["type"]),
+                         (str(listening), str(accepted), "ok",
+                          "SOCK_STREAM"))
+        self.assertNotEqual(listening, accepted)
 
     def test_root_and_unmatched(self):
         """Root's records name the rule "root"; a uid no rule matches gets
