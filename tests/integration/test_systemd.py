@@ -14,9 +14,13 @@
   applied by setpriv): the daemon serves, and a privileged port is refused
   with EACCES saying why.
 - Audit: the logfmt records on stderr for allowed and denied ops, parsed
-  here and compared with what the client knows (its pid, the handle).
+  here and compared with what the client knows (its pid, the handle);
+  and with stderr the journal (JOURNAL_STREAM), the same records as
+  journal fields in a systemd-journald of the test's own (private mount
+  namespace, tmpfs /run/systemd and /run/log), read back with journalctl.
 """
 
+import json
 import os
 import re
 import shutil
@@ -609,6 +613,115 @@ class AuditTest(DaemonTestCase):
         self.assertEqual(len(recs), 1, d.log()[since:])
         self.assertNotIn("fake", [r["op"] for r in recs])
         self.assertEqual(recs[0]["ifname"], name[:15])
+
+
+JOURNALD = "/lib/systemd/systemd-journald"
+
+
+def journald_missing():
+    """Why the journal test cannot run here, or None."""
+    if not os.path.exists(JOURNALD):
+        return "no systemd-journald"
+    for tool in ("journalctl", "nsenter", "unshare"):
+        if shutil.which(tool) is None:
+            return f"no {tool}"
+    for d in ("/run/systemd", "/run/log"):
+        if not os.path.isdir(d):
+            return f"no {d} to mount over"
+    with open(daemon_binary(), "rb") as f:
+        if b"sd_journal_sendv" not in f.read():
+            return "rawsockd built without libsystemd"
+    return None
+
+
+class JournalDaemon(Daemon):
+    """The daemon in the private journald's mount namespace with stderr
+    its log file and JOURNAL_STREAM naming that file, as systemd sets it
+    when stderr is the journal."""
+
+    def __init__(self, policy, netns, journald_pid):
+        super().__init__(policy, netns)
+        open(self.log_path, "wb").close()  # start() truncates, same inode
+        st = os.stat(self.log_path)
+        self.prefix = ["nsenter", f"--mount=/proc/{journald_pid}/ns/mnt",
+                       "--", "env", f"JOURNAL_STREAM={st.st_dev}:{st.st_ino}"]
+
+    def command(self):
+        return self.prefix + super().command()
+
+
+class JournalTest(DaemonTestCase):
+
+    def start_journald(self):
+        """systemd-journald with tmpfs /run/systemd and /run/log in a
+        private mount namespace (the host's stay untouched); its pid once
+        its native socket is there."""
+        proc = subprocess.Popen(
+            ["unshare", "--mount", "--propagation", "private", "--", "sh",
+             "-c", "mount -t tmpfs tmpfs /run/systemd && "
+             "mount -t tmpfs tmpfs /run/log && exec " + JOURNALD],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, preexec_fn=_set_pdeathsig)
+
+        def stop():
+            proc.terminate()
+            proc.wait(10)
+        self.addCleanup(stop)
+        sock = f"/proc/{proc.pid}/root/run/systemd/journal/socket"
+        self.assertTrue(wait_until(lambda: os.path.exists(sock),
+                                   timeout=10.0, interval=0.05),
+                        "systemd-journald made no socket")
+        return proc.pid
+
+    def journal(self, jpid, *matches):
+        out = run(["journalctl", "-D", f"/proc/{jpid}/root/run/log/journal",
+                   "-o", "json", "--no-pager", *matches], check=False)
+        return [json.loads(line) for line in out.stdout.splitlines()]
+
+    def test_records_are_journal_fields(self):
+        """An allowed and a denied open as uid 4242: two entries with
+        RAWSOCKD_* fields matching what the client did and knows, the
+        logfmt line as MESSAGE, PRIORITY 5 and 4, SYSLOG_IDENTIFIER
+        rawsockd, and _PID (journald's, from the kernel) the daemon's;
+        none of them on stderr.  journalctl's field match finds them."""
+        why = journald_missing()
+        if why is not None:
+            self.skipTest(why)
+        ns = NetNS()
+        ns.create()  # before journald: its mount namespace needs the netns
+        self.addCleanup(ns.destroy)
+        jpid = self.start_journald()
+        d = JournalDaemon(PACKET_POLICY, ns, jpid)
+        self._daemons.append(d)
+        self.addCleanup(d.close)
+        d.start()
+        got = as_user(TEST_UID, TEST_GID, audit_child, d.socket_path)
+        self.assertTrue(wait_until(
+            lambda: len(self.journal(jpid, "SYSLOG_IDENTIFIER=rawsockd"))
+            >= 4, timeout=5.0, interval=0.1), self.journal(jpid))
+        recs = self.journal(jpid, "SYSLOG_IDENTIFIER=rawsockd")
+        self.assertEqual([(r["RAWSOCKD_OP"], r["RAWSOCKD_DECISION"],
+                           r["PRIORITY"], r["_PID"]) for r in recs],
+                         [("open", "allowed", "5", str(d.pid)),
+                          ("close", "allowed", "5", str(d.pid)),
+                          ("open", "denied", "4", str(d.pid)),
+                          ("open", "denied", "4", str(d.pid))])
+        for r in recs:
+            self.assertEqual((r["RAWSOCKD_UID"], r["RAWSOCKD_GID"],
+                              r["RAWSOCKD_PID"]),
+                             (str(TEST_UID), str(TEST_GID), str(got["pid"])))
+            fields = {k[len("RAWSOCKD_"):].lower(): v for k, v in r.items()
+                      if k.startswith("RAWSOCKD_")}
+            self.assertEqual(audit_records(r["MESSAGE"]), [fields])
+        self.assertEqual((recs[0]["RAWSOCKD_IFNAME"],
+                          recs[0]["RAWSOCKD_HANDLE"],
+                          recs[0]["RAWSOCKD_PROTOCOL"]),
+                         ("veth0", str(got["handle"]), "ETH_P_ALL"))
+        self.assertEqual((recs[2]["RAWSOCKD_IFNAME"],
+                          recs[2]["RAWSOCKD_REASON"]), ("lo", got["denied"]))
+        self.assertEqual(len(self.journal(jpid, "RAWSOCKD_DECISION=denied",
+                                          "RAWSOCKD_IFNAME=lo")), 1)
+        self.assertNotIn("audit op=", d.log())
 
 
 if __name__ == "__main__":
