@@ -679,11 +679,12 @@ class JournalTest(DaemonTestCase):
         return [json.loads(line) for line in out.stdout.splitlines()]
 
     def test_records_are_journal_fields(self):
-        """An allowed and a denied open as uid 4242: two entries with
-        RAWSOCKD_* fields matching what the client did and knows, the
-        logfmt line as MESSAGE, PRIORITY 5 and 4, SYSLOG_IDENTIFIER
-        rawsockd, and _PID (journald's, from the kernel) the daemon's;
-        none of them on stderr.  journalctl's field match finds them."""
+        """audit_child's ops as uid 4242 (open, close, two denied opens):
+        four entries with RAWSOCKD_* fields matching what the client did
+        and knows, the logfmt line as MESSAGE, PRIORITY 5 and 4,
+        SYSLOG_IDENTIFIER rawsockd, and _PID (journald's, from the kernel)
+        the daemon's; none of them on stderr.  journalctl's field match
+        finds them."""
         why = journald_missing()
         if why is not None:
             self.skipTest(why)
