@@ -38,7 +38,7 @@ audit_fields_init(struct audit_fields *f)
 {
 	memset(f, 0, sizeof *f);
 	f->domain = f->type = f->protocol = -1;
-	f->handle = -1;
+	f->handle = f->accepted = -1;
 }
 
 static void __attribute__((format(printf, 3, 4)))
@@ -91,6 +91,8 @@ add_socket(struct record *r, const struct audit_fields *f)
 		add(r, "ifindex", "%d", f->ifindex);
 	if (f->handle != -1)
 		add(r, "handle", "%lld", f->handle);
+	if (f->accepted != -1)
+		add(r, "accepted", "%lld", f->accepted);
 	if (f->option != NULL)
 		add(r, "option", "%s", f->option);
 }

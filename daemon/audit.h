@@ -19,6 +19,7 @@ struct audit_fields {
 	int		 ifindex;		/* 0: none */
 	char		 ifname[IF_NAMESIZE];	/* as asked; "": none */
 	long long	 handle;		/* -1: none */
+	long long	 accepted;		/* accept's new handle; -1 */
 	const char	*option;		/* static; NULL: none */
 };
 

@@ -379,3 +379,9 @@ request_audit_option(struct request *req, const char *name)
 {
 	req->audit.option = name;
 }
+
+void
+request_audit_accepted(struct request *req, const struct handle *h)
+{
+	req->audit.accepted = h->id;
+}

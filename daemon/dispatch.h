@@ -86,6 +86,8 @@ void	 request_audit_interface(struct request *req, const char *ifname,
 	     int ifindex);
 void	 request_audit_handle(struct request *req, const struct handle *h);
 void	 request_audit_option(struct request *req, const char *name);
+/* accept's new handle (the listening one is the handle named). */
+void	 request_audit_accepted(struct request *req, const struct handle *h);
 
 /* The ops, one table entry each (op-*.c). */
 extern const struct op_entry op_hello, op_ping, op_constants, op_stats;

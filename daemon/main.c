@@ -130,9 +130,9 @@ drop_privileges(struct daemon *d, const struct privs_user *u)
 			    "stay behind at exit", copy, (unsigned)u->uid);
 		free(copy);
 	}
-	log_notice("running as uid %u gid %u with CAP_NET_RAW, CAP_NET_ADMIN "
-	    "and CAP_NET_BIND_SERVICE only", (unsigned)u->uid,
-	    (unsigned)u->gid);
+	log_notice("running as uid %u gid %u with CAP_NET_RAW and "
+	    "CAP_NET_ADMIN only (CAP_NET_BIND_SERVICE just for binding a "
+	    "privileged port)", (unsigned)u->uid, (unsigned)u->gid);
 	return 0;
 }
 

@@ -371,9 +371,8 @@ bind_op(struct request *req, void *argp)
 	    op_check_address(req, h->domain, h->ifindex, &a->address,
 	    true) == -1)
 		return OP_FAIL;
-	if (bind(h->fd, (struct sockaddr *)&a->address.ss,
-	    a->address.len) == -1)
-		return op_errno(req, h, "bind", errno);
+	if (sock_bind(h->fd, &a->address, &req->err) == -1)
+		return OP_FAIL;
 	if (h->domain == AF_PACKET) {
 		sll = (const struct sockaddr_ll *)&a->address.ss;
 		h->ifindex = sll->sll_ifindex;
@@ -482,6 +481,7 @@ accept_op(struct request *req, void *argp)
 	if ((nh = handle_new(c, fd, h->domain, h->type, h->protocol)) == NULL)
 		return rs_error_set(&req->err, RS_E_ERRNO, ENOMEM,
 		    "out of memory");
+	request_audit_accepted(req, nh);
 	request_set(req, "handle", json_integer(nh->id));
 	return OP_OK;
 }

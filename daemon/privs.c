@@ -1,20 +1,24 @@
 /*
- * Dropping from root to a configured user (--user) with exactly
- * CAP_NET_RAW, CAP_NET_ADMIN and CAP_NET_BIND_SERVICE (the policy's
- * privileged_ports: binding port 80 for a client), through prctl and
- * capset directly (no libcap needed for three bits).  Under systemd the unit does the same with
- * User=, AmbientCapabilities= and CapabilityBoundingSet=.
+ * Dropping from root to a configured user (--user) with CAP_NET_RAW and
+ * CAP_NET_ADMIN effective, through prctl and capset directly (no libcap
+ * needed for three bits).  CAP_NET_BIND_SERVICE (the policy's
+ * privileged_ports: binding port 80 for a client) stays only permitted
+ * and is raised around that one bind(2).  Under systemd the unit grants
+ * the two with User=, AmbientCapabilities= and CapabilityBoundingSet=,
+ * and privileged ports are not available.
  */
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <netinet/in.h>
 #include <linux/capability.h>
 
 #include "privs.h"
@@ -101,37 +105,75 @@ privs_user_free(struct privs_user *u)
 	u->name = NULL;
 }
 
-static int
-kept(int cap)
-{
-	return cap == CAP_NET_RAW || cap == CAP_NET_ADMIN ||
-	    cap == CAP_NET_BIND_SERVICE;
-}
+#define EFFECTIVE	((1U << CAP_NET_RAW) | (1U << CAP_NET_ADMIN))
+#define PARKED		(1U << CAP_NET_BIND_SERVICE)
 
-/* Keep only our three in the bounding set (needs CAP_SETPCAP: as root). */
+/* Whether privs_drop left CAP_NET_BIND_SERVICE permitted, not effective. */
+static bool bind_parked;
+
+/*
+ * Keep only the two effective ones in the bounding set (needs
+ * CAP_SETPCAP: as root).  The bounding set limits only what an exec
+ * could gain: the parked capability stays permitted without it.
+ */
 static int
 limit_bounding_set(void)
 {
 	int cap;
 
 	for (cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++) {
-		if (!kept(cap) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1)
+		if (cap != CAP_NET_RAW && cap != CAP_NET_ADMIN &&
+		    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1)
 			return -1;
 	}
 	return errno == EINVAL ? 0 : -1;
 }
 
+/* This thread's sets (capabilities are per thread). */
 static int
-set_caps(void)
+set_caps(unsigned int effective)
 {
 	struct __user_cap_header_struct hdr = {
 		.version = _LINUX_CAPABILITY_VERSION_3,
 	};
 	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = { 0 };
 
-	data[0].effective = data[0].permitted = (1U << CAP_NET_RAW) |
-	    (1U << CAP_NET_ADMIN) | (1U << CAP_NET_BIND_SERVICE);
+	data[0].effective = effective;
+	data[0].permitted = EFFECTIVE | PARKED;
 	return (int)syscall(SYS_capset, &hdr, data);
+}
+
+int
+privs_port(const struct sockaddr *sa)
+{
+	in_port_t port;
+
+	if (sa->sa_family == AF_INET)
+		port = ntohs(((const struct sockaddr_in *)sa)->sin_port);
+	else if (sa->sa_family == AF_INET6)
+		port = ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+	else
+		return 0;
+	return port < 1024 ? port : 0;
+}
+
+int
+privs_bind(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	int r, saved;
+
+	if (!bind_parked || privs_port(sa) == 0)
+		return bind(fd, sa, len);
+	if (set_caps(EFFECTIVE | PARKED) == -1)
+		return -1;
+	r = bind(fd, sa, len);
+	saved = errno;
+	/* Lowering the effective set within the permitted one cannot fail;
+	 * if it somehow did, going on would keep the capability raised. */
+	if (set_caps(EFFECTIVE) == -1)
+		abort();
+	errno = saved;
+	return r;
 }
 
 int
@@ -149,13 +191,15 @@ privs_drop(const struct privs_user *u, char *err, size_t errlen)
 	    setresuid(u->uid, u->uid, u->uid) == -1)
 		return fail(err, errlen, "becoming uid %u gid %u: %s",
 		    (unsigned)u->uid, (unsigned)u->gid, strerror(errno));
-	if (set_caps() == -1 || prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) == -1 ||
+	if (set_caps(EFFECTIVE) == -1 ||
+	    prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) == -1 ||
 	    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1)
 		return fail(err, errlen, "capabilities: %s", strerror(errno));
 	/* Must fail now: no CAP_SETUID, none in reach. */
 	if (setresuid(0, 0, 0) == 0 || setresgid(0, 0, 0) == 0 ||
 	    geteuid() == 0)
 		return fail(err, errlen, "could regain root after dropping it");
+	bind_parked = true;
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 #include <linux/if_packet.h>
 
 #include "const.h"
+#include "privs.h"
 #include "sock.h"
 
 /* Enough to empty any receive queue set up before the filter. */
@@ -129,6 +130,21 @@ bind_packet(int fd, const struct sock_setup *s, struct rs_error *e)
 	return 0;
 }
 
+int
+sock_bind(int fd, const struct rs_addr *a, struct rs_error *e)
+{
+	const struct sockaddr *sa = (const struct sockaddr *)&a->ss;
+
+	if (privs_bind(fd, sa, a->len) == 0)
+		return 0;
+	if (errno == EACCES && privs_port(sa) != 0)
+		return rs_error_set(e, RS_E_ERRNO, EACCES, "bind: port %d "
+		    "needs CAP_NET_BIND_SERVICE, which rawsockd has only "
+		    "when started as root with --user (not under systemd)",
+		    privs_port(sa));
+	return rs_error_errno(e, errno, "bind");
+}
+
 static void
 drain(int fd)
 {
@@ -153,9 +169,8 @@ sock_finish(int fd, const struct sock_setup *s, struct rs_error *e)
 		    SO_BINDTODEVICE, s->ifname, (socklen_t)strlen(s->ifname)) ==
 		    -1)
 			return rs_error_errno(e, errno, "SO_BINDTODEVICE");
-		if (s->bind != NULL && bind(fd, (struct sockaddr *)&s->bind->ss,
-		    s->bind->len) == -1)
-			return rs_error_errno(e, errno, "bind");
+		if (s->bind != NULL && sock_bind(fd, s->bind, e) == -1)
+			return -1;
 	}
 	if (sock_receives(s->domain, s->type))
 		drain(fd);

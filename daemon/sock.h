@@ -39,6 +39,9 @@ bool	 sock_receives(int domain, int type);
 
 /* Step 1: create (non-blocking, close-on-exec) and attach the filter. */
 int	 sock_new(const struct sock_setup *s, struct rs_error *e);
+/* bind(2) to an address the policy allowed (privs_bind: a privileged
+ * port gets CAP_NET_BIND_SERVICE for the call, or EACCES saying why). */
+int	 sock_bind(int fd, const struct rs_addr *a, struct rs_error *e);
 /* Step 2, after any options: bind to interface/address, drain. */
 int	 sock_finish(int fd, const struct sock_setup *s, struct rs_error *e);
 

@@ -7,11 +7,20 @@
   checked with SO_PASSCRED).  A stream socket is refused.
 - --user: /proc/PID/status of the running daemon (uid, gid, groups, every
   capability set, NoNewPrivs), and that it still does its job, reloads its
-  policy and removes its socket.
+  policy and removes its socket; CAP_NET_BIND_SERVICE is only permitted
+  and is effective just for the bind of a privileged port.
+- The unit's credentials (User=, AmbientCapabilities=,
+  CapabilityBoundingSet=, NoNewPrivileges= read from rawsockd.service.in,
+  applied by setpriv): the daemon serves, and a privileged port is refused
+  with EACCES saying why.
 - Audit: the logfmt records on stderr for allowed and denied ops, parsed
-  here and compared with what the client knows (its pid, the handle).
+  here and compared with what the client knows (its pid, the handle);
+  and with stderr the journal (JOURNAL_STREAM), the same records as
+  journal fields in a systemd-journald of the test's own (private mount
+  namespace, tmpfs /run/systemd and /run/log), read back with journalctl.
 """
 
+import json
 import os
 import re
 import shutil
@@ -26,7 +35,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (  # noqa: E402
-    TEST_GID, TEST_UID, Client, DaemonTestCase, NetNS,
+    DAEMON_V4, TEST_GID, TEST_UID, Client, Daemon, DaemonTestCase, NetNS,
     _set_pdeathsig, as_user, assert_error, assert_ok, connect_as,
     daemon_binary, daemon_user, run, run_tests, unique_tag, wait_until,
     write_policy_file,
@@ -34,8 +43,10 @@ from harness import (  # noqa: E402
 
 DROP_USER = (4250, 4250)  # the daemon's user for --user; no passwd entry
 CAP_NET_BIND_SERVICE, CAP_NET_ADMIN, CAP_NET_RAW = 10, 12, 13
-KEPT_CAPS = (1 << CAP_NET_BIND_SERVICE) | (1 << CAP_NET_ADMIN) | \
-    (1 << CAP_NET_RAW)
+EFFECTIVE_CAPS = (1 << CAP_NET_ADMIN) | (1 << CAP_NET_RAW)  # 0x3000
+PERMITTED_CAPS = EFFECTIVE_CAPS | (1 << CAP_NET_BIND_SERVICE)  # 0x3400
+UNIT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                    "systemd", "rawsockd.service.in")
 
 # Managed packet sockets on veth0 only (for the audit records).
 PACKET_POLICY = {"rules": [{"match": {"uid": TEST_UID}, "allow": {
@@ -47,6 +58,12 @@ PASS_POLICY = {"rules": [{"match": {"uid": TEST_UID}, "allow": {
     "domains": ["packet"], "types": ["raw"], "protocols": ["*"],
     "interfaces": ["*"], "pass": True, "spoof": True,
 }}]}
+# TCP servers on port 80 (and passed, for an independent getsockname).
+PORT_POLICY = {"rules": [{"match": {"uid": TEST_UID}, "allow": {
+    "domains": ["inet"], "types": ["stream"], "protocols": ["*"],
+    "interfaces": ["*"], "pass": True, "spoof": True,
+    "privileged_ports": [80],
+}}]}
 
 
 def proc_status(pid):
@@ -54,6 +71,27 @@ def proc_status(pid):
     with open(f"/proc/{pid}/status") as f:
         return dict(line.rstrip("\n").split(":\t", 1) for line in f
                     if ":\t" in line)
+
+
+def caps(status):
+    return {f: int(status[f], 16) for f in
+            ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")}
+
+
+def server_on_port_80(path):
+    """As uid 4242: a passed TCP server bound to 198.18.0.1:80; its
+    address as the kernel reports it, or the daemon's error."""
+    with Client(path) as c:
+        resp, fds = c.call_fds("server_socket", domain="inet", type="stream",
+                               bind={"family": "inet", "host": DAEMON_V4,
+                                     "port": 80}, **{"pass": True})
+        if not resp["ok"]:
+            return resp["error"]
+        s = socket.socket(fileno=fds[0])
+        try:
+            return s.getsockname()
+        finally:
+            s.close()
 
 
 def socket_domain(fd):
@@ -260,29 +298,50 @@ class PrivilegeDropTest(DaemonTestCase):
         os.chown(d.dir, *user)  # as the harness does under --user
         return d.start(), user
 
+    def assert_dropped_caps(self, pid):
+        """Every thread (the closer's, the resolver's too): CapEff and
+        CapBnd exactly NET_RAW|NET_ADMIN (0x3000), CapPrm that plus
+        NET_BIND_SERVICE (0x3400), CapInh and CapAmb empty."""
+        want = {"CapInh": 0, "CapPrm": PERMITTED_CAPS,
+                "CapEff": EFFECTIVE_CAPS, "CapBnd": EFFECTIVE_CAPS,
+                "CapAmb": 0}
+        tids = os.listdir(f"/proc/{pid}/task")
+        self.assertIn(str(pid), tids)
+        for tid in tids:
+            self.assertEqual(caps(proc_status(f"{pid}/task/{tid}")), want,
+                             tid)
+
     def test_status_after_drop(self):
         """As root with --user: the running daemon's uid/gid are the
-        user's in all four slots, no supplementary groups, CapEff and
-        CapPrm and CapBnd exactly NET_RAW|NET_ADMIN|NET_BIND_SERVICE,
-        CapInh and CapAmb empty, NoNewPrivs 1, and the socket belongs to
-        the user.  With no CAP_SETUID in any set (bounding included) and
-        no_new_privs, neither setuid(0) nor exec can bring root back."""
+        user's in all four slots, no supplementary groups, the capability
+        sets of assert_dropped_caps in every thread, NoNewPrivs 1, and the
+        socket belongs to the user.  With no CAP_SETUID in any set
+        (bounding included) and no_new_privs, neither setuid(0) nor exec
+        can bring root back."""
         d, (uid, gid) = self.start_dropped(PASS_POLICY)
         st = proc_status(d.pid)
         self.assertEqual(st["Uid"].split(), [str(uid)] * 4)
         self.assertEqual(st["Gid"].split(), [str(gid)] * 4)
         self.assertEqual(st["Groups"].split(), [])
-        for field in ("CapEff", "CapPrm", "CapBnd"):
-            self.assertEqual(int(st[field], 16), KEPT_CAPS, field)
-        for field in ("CapInh", "CapAmb"):
-            self.assertEqual(int(st[field], 16), 0, field)
+        self.assert_dropped_caps(d.pid)
         self.assertEqual(st["NoNewPrivs"], "1")
         self.assertEqual(os.stat(d.socket_path).st_uid, uid)
-        # Every thread (the closer's too) has the same sets.
         for tid in os.listdir(f"/proc/{d.pid}/task"):
             t = proc_status(f"{d.pid}/task/{tid}")
-            self.assertEqual(int(t["CapEff"], 16), KEPT_CAPS, tid)
             self.assertEqual(t["Uid"].split(), [str(uid)] * 4, tid)
+
+    def test_privileged_port_bound_then_dropped(self):
+        """In a namespace where port 80 needs CAP_NET_BIND_SERVICE, the
+        --user daemon binds it for uid 4242 (the passed socket's own
+        getsockname says so) and afterwards has the same sets as before:
+        the capability was effective only for that bind."""
+        d, _ = self.start_dropped(PORT_POLICY)
+        start = d.netns.exec(["cat", "/proc/sys/net/ipv4/"
+                              "ip_unprivileged_port_start"])
+        self.assertEqual(start.stdout.strip(), "1024")
+        self.assertEqual(as_user(TEST_UID, TEST_GID, server_on_port_80,
+                                 d.socket_path), (DAEMON_V4, 80))
+        self.assert_dropped_caps(d.pid)
 
     def test_still_works_reloads_and_cleans_up(self):
         """After the drop it still makes packet sockets for uid 4242
@@ -330,6 +389,79 @@ class PrivilegeDropTest(DaemonTestCase):
         self.assertFalse(os.path.exists(sock))
 
 
+class UnitCredentialsDaemon(Daemon):
+    """The daemon as rawsockd.service starts it, without systemd: setpriv
+    applies the unit's User= (uid 4250 here), AmbientCapabilities=,
+    CapabilityBoundingSet= and NoNewPrivileges=; no --user."""
+
+    def __init__(self, policy, netns, unit_caps):
+        super().__init__(policy, netns)
+        os.chown(self.dir, *DROP_USER)
+        self.unit_caps = unit_caps
+
+    def user_args(self):
+        return []
+
+    def command(self):
+        cmd = super().command()
+        at = cmd.index(self.binary)
+        caps = ",".join("+" + c.lower()[len("cap_"):] for c in self.unit_caps)
+        return cmd[:at] + [
+            "setpriv", "--reuid=%d" % DROP_USER[0],
+            "--regid=%d" % DROP_USER[1], "--clear-groups",
+            "--inh-caps=-all," + caps, "--ambient-caps=" + caps,
+            "--bounding-set=-all," + caps, "--no-new-privs", "--"] + cmd[at:]
+
+
+def unit_settings():
+    """{key: value} of rawsockd.service.in's [Service] section."""
+    out = {}
+    with open(UNIT) as f:
+        for line in f:
+            key, eq, value = line.strip().partition("=")
+            if eq and not key.startswith("#"):
+                out.setdefault(key, value)
+    return out
+
+
+class UnitCredentialsTest(DaemonTestCase):
+
+    def test_two_capabilities_no_privileged_ports(self):
+        """The unit grants exactly CAP_NET_RAW and CAP_NET_ADMIN, ambient
+        and bounding, with NoNewPrivileges=yes.  Run with those: every set
+        but CapInh/CapAmb is 0x3000 with no NET_BIND_SERVICE anywhere, a
+        TCP server on port 80 is refused with EACCES naming the missing
+        capability (the daemon stays up), and packet sockets still work."""
+        unit = unit_settings()
+        self.assertEqual(unit["AmbientCapabilities"].split(),
+                         ["CAP_NET_RAW", "CAP_NET_ADMIN"])
+        self.assertEqual(unit["CapabilityBoundingSet"],
+                         unit["AmbientCapabilities"])
+        self.assertEqual(unit["NoNewPrivileges"], "yes")
+        ns = NetNS()
+        ns.create()
+        self.addCleanup(ns.destroy)
+        policy = {"rules": [{"match": {"uid": TEST_UID}, "allow": dict(
+            PORT_POLICY["rules"][0]["allow"], domains=["inet", "packet"],
+            types=["stream", "raw"])}]}
+        d = UnitCredentialsDaemon(policy, ns,
+                                  unit["AmbientCapabilities"].split())
+        self._daemons.append(d)
+        self.addCleanup(d.close)
+        d.start()
+        st = proc_status(d.pid)
+        self.assertEqual(st["Uid"].split(), [str(DROP_USER[0])] * 4)
+        self.assertEqual(caps(st), dict.fromkeys(
+            ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"),
+            EFFECTIVE_CAPS))
+        self.assertEqual(st["NoNewPrivs"], "1")
+        got = as_user(TEST_UID, TEST_GID, server_on_port_80, d.socket_path)
+        self.assertEqual(got["code"], "EACCES", got)
+        self.assertIn("CAP_NET_BIND_SERVICE", got["message"])
+        self.assertEqual(as_user(TEST_UID, TEST_GID, open_packet_child,
+                                 d.socket_path), [socket.AF_PACKET])
+
+
 LOGFMT = re.compile(r'(\w+)(?:=("(?:[^"\\]|\\.)*"|\S*))?')
 ESCAPE = re.compile(r'\\(x[0-9a-f]{2}|.)')
 
@@ -375,6 +507,22 @@ def audit_child(path):
                 "denied": denied["error"]["message"]}
 
 
+def accept_child(path):
+    """As uid 4242: a TCP server on 198.18.0.1, a managed client connected
+    to it, and an accept; (listening handle, accepted handle)."""
+    with Client(path) as c:
+        lst = c.call("server_socket", domain="inet", type="stream",
+                     bind={"family": "inet", "host": DAEMON_V4, "port": 0})
+        assert_ok(lst)
+        addr = assert_ok(c.call("getsockname", handle=lst["handle"]))
+        cli = assert_ok(c.call("open", domain="inet", type="stream"))
+        assert_ok(c.call("connect", handle=cli["handle"],
+                         address=addr["address"], timeout_ms=3000))
+        got = assert_ok(c.call("accept", handle=lst["handle"],
+                               timeout_ms=3000))
+        return lst["handle"], got["handle"]
+
+
 class AuditTest(DaemonTestCase):
 
     def test_records_for_allowed_and_denied(self):
@@ -409,6 +557,26 @@ class AuditTest(DaemonTestCase):
                           recs[3]["protocol"], recs[3]["rule"]),
                          ("AF_INET", "SOCK_DGRAM", "IPPROTO_UDP", rule))  # as the
         # policy saw it: the protocol the kernel picks for 0
+
+    def test_accept_names_both_handles(self):
+        """accept's record names the listening socket (handle) and the
+        new one (accepted), as the client got them."""
+        d = self.start_daemon({"rules": [{"match": {"uid": TEST_UID},
+                                          "allow": {"domains": ["inet"],
+                                                    "types": ["stream"],
+                                                    "protocols": ["*"]}}]})
+        since = len(d.log())
+        listening, accepted = as_user(TEST_UID, TEST_GID, accept_child,
+                                      d.socket_path)
+        self.assertIsNotNone(d.wait_log(r"audit op=accept ", since))
+        recs = [r for r in audit_records(d.log()[since:])
+                if r["op"] == "accept"]
+        self.assertEqual(len(recs), 1, recs)
+        self.assertEqual((recs[0]["handle"], recs[0]["accepted"],
+                          recs[0]["result"], recs[0]["type"]),
+                         (str(listening), str(accepted), "ok",
+                          "SOCK_STREAM"))
+        self.assertNotEqual(listening, accepted)
 
     def test_root_and_unmatched(self):
         """Root's records name the rule "root"; a uid no rule matches gets
@@ -445,6 +613,116 @@ class AuditTest(DaemonTestCase):
         self.assertEqual(len(recs), 1, d.log()[since:])
         self.assertNotIn("fake", [r["op"] for r in recs])
         self.assertEqual(recs[0]["ifname"], name[:15])
+
+
+JOURNALD = "/lib/systemd/systemd-journald"
+
+
+def journald_missing():
+    """Why the journal test cannot run here, or None."""
+    if not os.path.exists(JOURNALD):
+        return "no systemd-journald"
+    for tool in ("journalctl", "nsenter", "unshare"):
+        if shutil.which(tool) is None:
+            return f"no {tool}"
+    for d in ("/run/systemd", "/run/log"):
+        if not os.path.isdir(d):
+            return f"no {d} to mount over"
+    with open(daemon_binary(), "rb") as f:
+        if b"sd_journal_sendv" not in f.read():
+            return "rawsockd built without libsystemd"
+    return None
+
+
+class JournalDaemon(Daemon):
+    """The daemon in the private journald's mount namespace with stderr
+    its log file and JOURNAL_STREAM naming that file, as systemd sets it
+    when stderr is the journal."""
+
+    def __init__(self, policy, netns, journald_pid):
+        super().__init__(policy, netns)
+        open(self.log_path, "wb").close()  # start() truncates, same inode
+        st = os.stat(self.log_path)
+        self.prefix = ["nsenter", f"--mount=/proc/{journald_pid}/ns/mnt",
+                       "--", "env", f"JOURNAL_STREAM={st.st_dev}:{st.st_ino}"]
+
+    def command(self):
+        return self.prefix + super().command()
+
+
+class JournalTest(DaemonTestCase):
+
+    def start_journald(self):
+        """systemd-journald with tmpfs /run/systemd and /run/log in a
+        private mount namespace (the host's stay untouched); its pid once
+        its native socket is there."""
+        proc = subprocess.Popen(
+            ["unshare", "--mount", "--propagation", "private", "--", "sh",
+             "-c", "mount -t tmpfs tmpfs /run/systemd && "
+             "mount -t tmpfs tmpfs /run/log && exec " + JOURNALD],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, preexec_fn=_set_pdeathsig)
+
+        def stop():
+            proc.terminate()
+            proc.wait(10)
+        self.addCleanup(stop)
+        sock = f"/proc/{proc.pid}/root/run/systemd/journal/socket"
+        self.assertTrue(wait_until(lambda: os.path.exists(sock),
+                                   timeout=10.0, interval=0.05),
+                        "systemd-journald made no socket")
+        return proc.pid
+
+    def journal(self, jpid, *matches):
+        out = run(["journalctl", "-D", f"/proc/{jpid}/root/run/log/journal",
+                   "-o", "json", "--no-pager", *matches], check=False)
+        return [json.loads(line) for line in out.stdout.splitlines()]
+
+    def test_records_are_journal_fields(self):
+        """audit_child's ops as uid 4242 (open, close, two denied opens):
+        four entries with RAWSOCKD_* fields matching what the client did
+        and knows, the logfmt line as MESSAGE, PRIORITY 5 and 4,
+        SYSLOG_IDENTIFIER rawsockd, and _PID (journald's, from the kernel)
+        the daemon's; none of them on stderr.  journalctl's field match
+        finds them."""
+        why = journald_missing()
+        if why is not None:
+            self.skipTest(why)
+        ns = NetNS()
+        ns.create()  # before journald: its mount namespace needs the netns
+        self.addCleanup(ns.destroy)
+        jpid = self.start_journald()
+        d = JournalDaemon(PACKET_POLICY, ns, jpid)
+        self._daemons.append(d)
+        self.addCleanup(d.close)
+        d.start()
+        got = as_user(TEST_UID, TEST_GID, audit_child, d.socket_path)
+        self.assertTrue(wait_until(
+            lambda: len(self.journal(jpid, "SYSLOG_IDENTIFIER=rawsockd"))
+            >= 4, timeout=5.0, interval=0.1), self.journal(jpid))
+        recs = self.journal(jpid, "SYSLOG_IDENTIFIER=rawsockd")
+        self.assertEqual([(r["RAWSOCKD_OP"], r["RAWSOCKD_DECISION"],
+                           r["PRIORITY"], r["_PID"]) for r in recs],
+                         [("open", "allowed", "5", str(d.pid)),
+                          ("close", "allowed", "5", str(d.pid)),
+                          ("open", "denied", "4", str(d.pid)),
+                          ("open", "denied", "4", str(d.pid))])
+        for r in recs:
+            self.assertEqual((r["RAWSOCKD_UID"], r["RAWSOCKD_GID"],
+                              r["RAWSOCKD_PID"]),
+                             (str(TEST_UID), str(TEST_GID), str(got["pid"])))
+            fields = {k[len("RAWSOCKD_"):].lower(): v for k, v in r.items()
+                      if k.startswith("RAWSOCKD_")}
+            self.assertEqual(audit_records(r["MESSAGE"]), [fields])
+        self.assertEqual((recs[0]["RAWSOCKD_IFNAME"],
+                          recs[0]["RAWSOCKD_HANDLE"],
+                          recs[0]["RAWSOCKD_PROTOCOL"]),
+                         ("veth0", str(got["handle"]), "ETH_P_ALL"))
+        self.assertEqual((recs[2]["RAWSOCKD_IFNAME"],
+                          recs[2]["RAWSOCKD_REASON"]), ("lo", got["denied"]))
+        self.assertEqual(len(self.journal(jpid, "RAWSOCKD_DECISION=denied",
+                                          "RAWSOCKD_IFNAME=lo")), 1)
+        self.assertNotIn("audit op=", d.log())
 
 
 if __name__ == "__main__":
