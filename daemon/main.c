@@ -25,6 +25,7 @@
 #include "privs.h"
 #include "server.h"
 #include "spoof.h"
+#include "stream.h"
 
 static void
 usage(FILE *f)
@@ -247,6 +248,7 @@ main(int argc, char **argv)
 		server_stop(&d);
 		return 1;
 	}
+	stream_init();
 	if ((r = ifwatch_open()) < 0)
 		log_warn("no rtnetlink watch (%s): interface facts are read "
 		    "for every frame checked", strerror(-r));
@@ -268,6 +270,7 @@ main(int argc, char **argv)
 	closer_stop();
 	notify_watchdog_stop();
 	ifwatch_close();
+	stream_fini();
 	spoof_forget();
 	for (i = 0; i < 3; i++)
 		event_free(sigs[i]);

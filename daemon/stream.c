@@ -45,6 +45,35 @@ static const struct {
 	{ SOL_PACKET, PACKET_AUXDATA, true },
 };
 
+/*
+ * The kernel stamps received packets only while some socket asks it to,
+ * and starts a moment after the first one does: frames in that moment
+ * would carry the time they are read.  A socket that asks from start to
+ * end (it receives nothing) keeps every subscription's stamps those of
+ * arrival.
+ */
+static int stamp_fd = -1;
+
+void
+stream_init(void)
+{
+	int on = 1;
+
+	if ((stamp_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    setsockopt(stamp_fd, SOL_SOCKET, SO_TIMESTAMPNS, &on,
+	    sizeof on) == -1)
+		log_warn("stream: cannot keep receive timestamps on: %s",
+		    strerror(errno));
+}
+
+void
+stream_fini(void)
+{
+	if (stamp_fd != -1)
+		close(stamp_fd);
+	stamp_fd = -1;
+}
+
 bool
 stream_supported(const struct handle *h)
 {

@@ -27,6 +27,9 @@ struct stream_opts {
 	struct ring		*ring;		/* batch: made for it, or NULL */
 };
 
+/* At start and at exit: keep the kernel's receive timestamps on. */
+void	 stream_init(void);
+void	 stream_fini(void);
 /* Whether frames of this kind of socket can be streamed. */
 bool	 stream_supported(const struct handle *h);
 /*
