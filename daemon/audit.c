@@ -22,6 +22,7 @@
 
 #include "audit.h"
 #include "const.h"
+#include "ifctl.h"
 #include "log.h"
 
 #define AUDIT_MAX_FIELDS	16
@@ -85,7 +86,7 @@ add_socket(struct record *r, const struct audit_fields *f)
 	if (f->ifname[0] != '\0')
 		add(r, "ifname", "%s", f->ifname);
 	else if (f->ifindex > 0 &&
-	    if_indextoname((unsigned)f->ifindex, name) != NULL)
+	    ifctl_name((unsigned)f->ifindex, name) != NULL)
 		add(r, "ifname", "%s", name);
 	else if (f->ifindex != 0)
 		add(r, "ifindex", "%d", f->ifindex);

@@ -18,6 +18,7 @@
 #include "conn.h"
 #include "daemon.h"
 #include "envelope.h"
+#include "ifctl.h"
 #include "ifwatch.h"
 #include "log.h"
 #include "notify.h"
@@ -242,7 +243,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (privs_no_new_privs() == -1 || closer_start() == -1 ||
-	    notify_watchdog_start(d.base) == -1) {
+	    ifctl_open() < 0 || notify_watchdog_start(d.base) == -1) {
 		log_err("cannot start: %s", strerror(errno));
 		server_stop(&d);
 		return 1;
@@ -268,6 +269,7 @@ main(int argc, char **argv)
 	closer_stop();
 	notify_watchdog_stop();
 	ifwatch_close();
+	ifctl_close();
 	spoof_forget();
 	for (i = 0; i < 3; i++)
 		event_free(sigs[i]);

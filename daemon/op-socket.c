@@ -15,6 +15,7 @@
 
 #include "closer.h"
 #include "const.h"
+#include "ifctl.h"
 #include "op.h"
 #include "policy.h"
 #include "sock.h"
@@ -117,7 +118,7 @@ open_checks(struct request *req, const struct open_args *a,
 	sll = (const struct sockaddr_ll *)&a->bind.ss;
 	if (s->ifname == NULL && a->bind.len > 0 &&
 	    a->bind.ss.ss_family == AF_PACKET && sll->sll_ifindex != 0 &&
-	    if_indextoname((unsigned)sll->sll_ifindex, name) != NULL) {
+	    ifctl_name((unsigned)sll->sll_ifindex, name) != NULL) {
 		request_audit_interface(req, name, 0);
 		if (policy_check_interface(req->rule, name, &req->err) == -1)
 			return -1;
