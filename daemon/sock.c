@@ -87,8 +87,8 @@ sock_new(const struct sock_setup *s, struct rs_error *e)
 	/* A packet socket of protocol 0 receives nothing until bound. */
 	if (s->domain == AF_PACKET)
 		protocol = 0;
-	fd = socket(s->domain, s->type | SOCK_CLOEXEC | SOCK_NONBLOCK,
-	    protocol);
+	fd = socket(s->domain, s->type | SOCK_CLOEXEC |
+	    (s->blocking ? 0 : SOCK_NONBLOCK), protocol);
 	if (fd == -1)
 		return rs_error_errno(e, errno, "socket");
 	if (s->filter != NULL && s->filter->len > 0 &&

@@ -24,6 +24,7 @@ struct sock_setup {
 	const struct rs_addr	*bind;		/* NULL: none */
 	const struct filter	*filter;	/* NULL or empty: none */
 	bool			 lock_filter;
+	bool			 blocking;	/* passed as it is made */
 };
 
 /* A protocol for domain: ETH_P_* for packet, IPPROTO_* or a name
@@ -37,7 +38,8 @@ int	 sock_arphrd(int ifindex);
 /* Whether the socket receives frames (and so gets filters and drains). */
 bool	 sock_receives(int domain, int type);
 
-/* Step 1: create (non-blocking, close-on-exec) and attach the filter. */
+/* Step 1: create (close-on-exec, non-blocking unless asked) and attach the
+ * filter. */
 int	 sock_new(const struct sock_setup *s, struct rs_error *e);
 /* Step 2, after any options: bind to interface/address, drain. */
 int	 sock_finish(int fd, const struct sock_setup *s, struct rs_error *e);
