@@ -206,8 +206,8 @@ do_open(struct request *req, struct open_args *a, bool server)
 			return OP_FAIL;
 	}
 	if (sock_receives(s.domain, s.type)) {
-		linktype = filter_linktype(s.domain, s.type,
-		    sock_arphrd(s.ifindex));
+		linktype = filter_linktype(s.domain, s.type, s.ifname !=
+		    NULL ? ifctl_arphrd(s.ifname) : sock_arphrd(s.ifindex));
 		if (policy_filter(req->rule, linktype, &pf, &req->err) == -1)
 			return OP_FAIL;
 	} else if (a->filter != NULL || a->bpf != NULL)
