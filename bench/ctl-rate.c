@@ -2,7 +2,9 @@
  * ctl-rate: control requests per second.  Opens -c connections to the
  * daemon's socket and keeps one ping in flight on each, driven by -T
  * threads with epoll, for a fixed time or request count; reports the
- * answered requests per second.  Runs as the unprivileged benchmark user.
+ * answered requests per second.  -b polls (epoll_wait without sleeping)
+ * for up to that many us after the last answer before sleeping, as a
+ * latency-bound client would.  Runs as the unprivileged benchmark user.
  */
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -11,6 +13,7 @@
 #include <err.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +37,7 @@ struct worker {
 
 static uint64_t			 deadline_ns;
 static unsigned long		 max_requests;
+static uint64_t			 busy_poll_ns;
 static atomic_ulong		 issued;
 static pthread_barrier_t	 start;
 
@@ -41,7 +45,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: ctl-rate -p socket -c clients [-T threads] "
-	    "[-d duration_ms] [-n max_requests]\n");
+	    "[-d duration_ms] [-n max_requests] [-b busy_poll_us]\n");
 	exit(2);
 }
 
@@ -81,14 +85,23 @@ work(void *arg)
 	struct epoll_event evs[64];
 	char buf[4096];
 	size_t i, inflight = 0;
+	uint64_t last;
 	ssize_t len;
 	int n, j;
 
 	pthread_barrier_wait(&start);
 	for (i = 0; i < w->nfds; i++)
 		inflight += (size_t)send_ping(w->fds[i]);
+	last = bench_now_ns();
 	while (inflight > 0) {
-		if ((n = epoll_wait(w->ep, evs, 64, 1000)) == -1) {
+		n = 0;
+		while (n == 0 && bench_now_ns() - last < busy_poll_ns &&
+		    (n = epoll_wait(w->ep, evs, 64, 0)) == 0)
+			sched_yield();
+		if (n == 0)
+			n = epoll_wait(w->ep, evs, 64, 1000);
+		last = bench_now_ns();
+		if (n == -1) {
 			if (errno == EINTR)
 				continue;
 			err(1, "epoll_wait");
@@ -124,7 +137,7 @@ main(int argc, char **argv)
 	int opt, fd;
 
 	max_requests = 10000000;
-	while ((opt = getopt(argc, argv, "p:c:T:d:n:")) != -1) {
+	while ((opt = getopt(argc, argv, "p:c:T:d:n:b:")) != -1) {
 		switch (opt) {
 		case 'p':
 			path = optarg;
@@ -141,6 +154,10 @@ main(int argc, char **argv)
 		case 'n':
 			max_requests = bench_arg_num("-n", optarg, 1,
 			    1ul << 40);
+			break;
+		case 'b':
+			busy_poll_ns = bench_arg_num("-b", optarg, 0, 1000) *
+			    1000;
 			break;
 		default:
 			usage();

@@ -1,13 +1,19 @@
 /*
  * librawsock: the connection to rawsockd and one request/response round
- * trip.  Responses are matched by id; events in between are skipped.
+ * trip.  Responses are matched by id; events in between are skipped.  With
+ * a busy-poll budget a call tries non-blocking receives for that long
+ * before it sleeps: an answer that comes within it finds the caller's CPU
+ * awake, which on a VM saves the tens of us an idle CPU takes to wake.
  */
 #include <errno.h>
+#include <sched.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -20,6 +26,7 @@
 struct rs_conn {
 	int		 fd;
 	long long	 next_id;
+	unsigned	 busy_poll_us;
 	char		*rxbuf;
 	char		 last_error[320];
 };
@@ -63,6 +70,26 @@ rs_conn_close(struct rs_conn *c)
 	free(c);
 }
 
+int
+rs_conn_set_busy_poll(struct rs_conn *c, unsigned usec)
+{
+	if (usec > RS_BUSY_POLL_MAX_US) {
+		errno = EINVAL;
+		return -1;
+	}
+	c->busy_poll_us = usec;
+	return 0;
+}
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
+
 static size_t
 take_fds(struct msghdr *msg, int *fds, size_t max)
 {
@@ -96,14 +123,24 @@ recv_one(struct rs_conn *c, int *fds, size_t *nfds)
 	struct iovec iov = { .iov_base = c->rxbuf, .iov_len = RS_MAX_RESPONSE };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
 	    .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+	uint64_t until = 0;
 	ssize_t n;
 	size_t got;
 
-	do {
-		n = recvmsg(c->fd, &msg, MSG_CMSG_CLOEXEC);
-	} while (n == -1 && errno == EINTR);
-	if (n == -1)
-		return -1;
+	if (c->busy_poll_us > 0)
+		until = now_ns() + (uint64_t)c->busy_poll_us * 1000;
+	for (;;) {
+		n = recvmsg(c->fd, &msg, MSG_CMSG_CLOEXEC |
+		    (until != 0 ? MSG_DONTWAIT : 0));
+		if (n != -1)
+			break;
+		if (errno == EAGAIN && until != 0) {
+			if (now_ns() >= until)
+				until = 0;	/* then wait as usual */
+			sched_yield();
+		} else if (errno != EINTR)
+			return -1;
+	}
 	got = take_fds(&msg, fds, RS_MAX_FDS);
 	if (nfds != NULL)
 		*nfds = got;

@@ -36,6 +36,23 @@ struct rs_conn *rs_conn_open(const char *path);
  */
 void rs_conn_close(struct rs_conn *c);
 
+#define RS_BUSY_POLL_MAX_US 1000
+
+/**
+ * rs_conn_set_busy_poll() - spin briefly for responses instead of sleeping
+ * @c: the connection
+ * @usec: how long each call polls without sleeping before it waits as
+ *        usual, 0 (the default) to never poll; at most RS_BUSY_POLL_MAX_US
+ *
+ * A response that arrives while the caller polls saves the wake-up of a
+ * sleeping CPU (tens of us on some virtual machines) at the price of up to
+ * @usec of CPU per call.  Worth it only for latency-bound callers, with
+ * rawsockd --busy-poll-us on the daemon's side.
+ *
+ * Return: 0, or -1 with errno EINVAL for a budget over the maximum.
+ */
+int rs_conn_set_busy_poll(struct rs_conn *c, unsigned usec);
+
 /**
  * rs_last_error() - the daemon's message for the last failed call
  * @c: the connection

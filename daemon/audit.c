@@ -22,6 +22,7 @@
 
 #include "audit.h"
 #include "const.h"
+#include "ifctl.h"
 #include "log.h"
 
 #define AUDIT_MAX_FIELDS	16
@@ -85,7 +86,7 @@ add_socket(struct record *r, const struct audit_fields *f)
 	if (f->ifname[0] != '\0')
 		add(r, "ifname", "%s", f->ifname);
 	else if (f->ifindex > 0 &&
-	    if_indextoname((unsigned)f->ifindex, name) != NULL)
+	    ifctl_name((unsigned)f->ifindex, name) != NULL)
 		add(r, "ifname", "%s", name);
 	else if (f->ifindex != 0)
 		add(r, "ifindex", "%d", f->ifindex);
@@ -98,7 +99,9 @@ add_socket(struct record *r, const struct audit_fields *f)
 }
 
 /* logfmt: bare when safe, else quoted with \" \\ \n \xHH escapes (a client
- * chooses interface names: no record may span lines). */
+ * chooses interface names: no record may span lines).  The stream is the
+ * record's own, so the unlocked calls: a record is on every privileged
+ * op's path. */
 static void
 put_value(FILE *f, const char *v)
 {
@@ -108,21 +111,22 @@ put_value(FILE *f, const char *v)
 	for (p = (const unsigned char *)v; *p != '\0' && bare; p++)
 		bare = isgraph(*p) && *p != '"' && *p != '=' && *p != '\\';
 	if (bare) {
-		fputs(v, f);
+		fputs_unlocked(v, f);
 		return;
 	}
-	fputc('"', f);
+	fputc_unlocked('"', f);
 	for (p = (const unsigned char *)v; *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p == '\n')
-			fputs("\\n", f);
+		if (*p == '"' || *p == '\\') {
+			fputc_unlocked('\\', f);
+			fputc_unlocked(*p, f);
+		} else if (*p == '\n')
+			fputs_unlocked("\\n", f);
 		else if (*p < 0x20 || *p >= 0x7f)
 			fprintf(f, "\\x%02x", *p);
 		else
-			fputc(*p, f);
+			fputc_unlocked(*p, f);
 	}
-	fputc('"', f);
+	fputc_unlocked('"', f);
 }
 
 /* The record as one line, "audit op=open ...", into a malloc'ed string. */
@@ -135,9 +139,11 @@ logfmt(const struct record *r)
 
 	if ((f = open_memstream(&line, &len)) == NULL)
 		return NULL;
-	fputs("audit", f);
+	fputs_unlocked("audit", f);
 	for (i = 0; i < r->n; i++) {
-		fprintf(f, " %s=", r->keys[i]);
+		fputc_unlocked(' ', f);
+		fputs_unlocked(r->keys[i], f);
+		fputc_unlocked('=', f);
 		put_value(f, r->values[i]);
 	}
 	if (fclose(f) != 0) {
@@ -148,17 +154,23 @@ logfmt(const struct record *r)
 }
 
 #ifdef HAVE_LIBSYSTEMD
-/* Whether stderr is the journal (systemd sets JOURNAL_STREAM=dev:ino). */
+/* Whether stderr is the journal (systemd sets JOURNAL_STREAM=dev:ino).
+ * Asked once: the daemon never changes its stderr. */
 static bool
 stderr_is_journal(void)
 {
-	const char *js = getenv("JOURNAL_STREAM");
+	static int known = -1;
+	const char *js;
 	unsigned long long dev, ino;
 	struct stat st;
 
-	return js != NULL && sscanf(js, "%llu:%llu", &dev, &ino) == 2 &&
-	    fstat(STDERR_FILENO, &st) == 0 && st.st_dev == dev &&
-	    st.st_ino == ino;
+	if (known == -1) {
+		js = getenv("JOURNAL_STREAM");
+		known = js != NULL && sscanf(js, "%llu:%llu", &dev,
+		    &ino) == 2 && fstat(STDERR_FILENO, &st) == 0 &&
+		    st.st_dev == dev && st.st_ino == ino;
+	}
+	return known;
 }
 
 static int

@@ -18,8 +18,10 @@
 #include "conn.h"
 #include "daemon.h"
 #include "envelope.h"
+#include "ifctl.h"
 #include "ifwatch.h"
 #include "log.h"
+#include "loop.h"
 #include "notify.h"
 #include "policy.h"
 #include "privs.h"
@@ -35,6 +37,7 @@ usage(FILE *f)
 	    "[--policy FILE]\n"
 	    "                [--log-level err|warning|notice|info|debug]\n"
 	    "                [--user USER[:GROUP] | --user UID:GID]\n"
+	    "                [--busy-poll-us N]\n"
 	    "       rawsockd --check-policy FILE\n"
 	    "       rawsockd --version\n");
 }
@@ -158,6 +161,7 @@ main(int argc, char **argv)
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "check-policy", required_argument, NULL, 'c' },
 		{ "user", required_argument, NULL, 'u' },
+		{ "busy-poll-us", required_argument, NULL, 'b' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -168,11 +172,12 @@ main(int argc, char **argv)
 	char err[256];
 	struct event *sigs[3];
 	int ch, level, explicit_policy = 0, r;
+	unsigned long busy_poll_us = 0;
 	mode_t mode = 0666;
 	char *end;
 	size_t i;
 
-	while ((ch = getopt_long(argc, argv, "s:m:p:l:c:u:Vh", longopts,
+	while ((ch = getopt_long(argc, argv, "s:m:p:l:c:u:b:Vh", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 's':
@@ -207,6 +212,15 @@ main(int argc, char **argv)
 				return 2;
 			}
 			userp = &user;
+			break;
+		case 'b':
+			busy_poll_us = strtoul(optarg, &end, 10);
+			if (*optarg < '0' || *optarg > '9' || *end != '\0' ||
+			    busy_poll_us > LOOP_BUSY_POLL_MAX_US) {
+				fprintf(stderr, "rawsockd: --busy-poll-us: 0 to "
+				    "%d\n", LOOP_BUSY_POLL_MAX_US);
+				return 2;
+			}
 			break;
 		case 'V':
 			puts("rawsockd " RAWSOCKD_VERSION);
@@ -243,7 +257,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (privs_no_new_privs() == -1 || closer_start() == -1 ||
-	    notify_watchdog_start(d.base) == -1) {
+	    ifctl_open() < 0 || notify_watchdog_start(d.base) == -1) {
 		log_err("cannot start: %s", strerror(errno));
 		server_stop(&d);
 		return 1;
@@ -261,7 +275,7 @@ main(int argc, char **argv)
 	    d.policy->nrules);
 	notify("READY=1\nSTATUS=serving, %zu policy rules", d.policy->nrules);
 
-	r = event_base_dispatch(d.base);
+	r = loop_run(&d, (unsigned)busy_poll_us);
 
 	server_stop(&d);
 	conn_close_all(&d);
@@ -271,6 +285,7 @@ main(int argc, char **argv)
 	notify_watchdog_stop();
 	ifwatch_close();
 	stream_fini();
+	ifctl_close();
 	spoof_forget();
 	for (i = 0; i < 3; i++)
 		event_free(sigs[i]);

@@ -10,6 +10,7 @@
 #include <linux/if_packet.h>
 
 #include "envelope.h"
+#include "ifctl.h"
 #include "op.h"
 #include "policy.h"
 #include "sockopt.h"
@@ -41,7 +42,7 @@ check_ifindex(const struct policy_rule *r, int ifindex, int bound_ifindex,
 
 	if (ifindex == 0)
 		return bound_ifindex != 0 ? 0 : policy_check_unbound(r, e);
-	if (if_indextoname((unsigned)ifindex, name) == NULL)
+	if (ifctl_name((unsigned)ifindex, name) == NULL)
 		return rs_error_set(e, RS_E_ERRNO, ENODEV,
 		    "address: no interface with index %d", ifindex);
 	return policy_check_interface(r, name, e);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "const.h"
+#include "ifctl.h"
 #include "netconv.h"
 #include "op.h"
 
@@ -58,14 +59,14 @@ if_nameindex_op(struct request *req, void *argp)
 		    "name: give a name or an index, not both");
 	if (a->name != NULL) {
 		if (strlen(a->name) >= IF_NAMESIZE ||
-		    (idx = if_nametoindex(a->name)) == 0)
+		    (idx = ifctl_index(a->name)) == 0)
 			return rs_error_set(&req->err, RS_E_ERRNO, ENODEV,
 			    "name: no interface '%.32s'", a->name);
 		request_set(req, "index", json_integer(idx));
 		return OP_OK;
 	}
 	if (a->index != 0) {
-		if (if_indextoname((unsigned)a->index, name) == NULL)
+		if (ifctl_name((unsigned)a->index, name) == NULL)
 			return rs_error_set(&req->err, RS_E_ERRNO, ENXIO,
 			    "index: no interface with index %lld", a->index);
 		request_set(req, "name", json_string(name));

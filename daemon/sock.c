@@ -7,12 +7,12 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <linux/if_packet.h>
 
 #include "const.h"
+#include "ifctl.h"
 #include "privs.h"
 #include "sock.h"
 
@@ -56,7 +56,7 @@ sock_ifindex(const char *ifname, int *ifindex, struct rs_error *e)
 {
 	unsigned idx;
 
-	if (strlen(ifname) >= IFNAMSIZ || (idx = if_nametoindex(ifname)) == 0)
+	if ((idx = ifctl_index(ifname)) == 0)
 		return rs_error_set(e, RS_E_ERRNO, ENODEV,
 		    "ifname: no such interface '%.32s'", ifname);
 	*ifindex = (int)idx;
@@ -66,17 +66,11 @@ sock_ifindex(const char *ifname, int *ifindex, struct rs_error *e)
 int
 sock_arphrd(int ifindex)
 {
-	struct ifreq ifr = { 0 };
-	int fd, type = 0;
+	char name[IF_NAMESIZE];
 
-	if (if_indextoname((unsigned)ifindex, ifr.ifr_name) == NULL)
+	if (ifindex <= 0 || ifctl_name((unsigned)ifindex, name) == NULL)
 		return 0;
-	if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
-		return 0;
-	if (ioctl(fd, SIOCGIFHWADDR, &ifr) == 0)
-		type = ifr.ifr_hwaddr.sa_family;
-	close(fd);
-	return type;
+	return ifctl_arphrd(name);
 }
 
 bool
@@ -94,8 +88,8 @@ sock_new(const struct sock_setup *s, struct rs_error *e)
 	/* A packet socket of protocol 0 receives nothing until bound. */
 	if (s->domain == AF_PACKET)
 		protocol = 0;
-	fd = socket(s->domain, s->type | SOCK_CLOEXEC | SOCK_NONBLOCK,
-	    protocol);
+	fd = socket(s->domain, s->type | SOCK_CLOEXEC |
+	    (s->blocking ? 0 : SOCK_NONBLOCK), protocol);
 	if (fd == -1)
 		return rs_error_errno(e, errno, "socket");
 	if (s->filter != NULL && s->filter->len > 0 &&

@@ -24,6 +24,7 @@ struct sock_setup {
 	const struct rs_addr	*bind;		/* NULL: none */
 	const struct filter	*filter;	/* NULL or empty: none */
 	bool			 lock_filter;
+	bool			 blocking;	/* passed as it is made */
 };
 
 /* A protocol for domain: ETH_P_* for packet, IPPROTO_* or a name
@@ -37,7 +38,8 @@ int	 sock_arphrd(int ifindex);
 /* Whether the socket receives frames (and so gets filters and drains). */
 bool	 sock_receives(int domain, int type);
 
-/* Step 1: create (non-blocking, close-on-exec) and attach the filter. */
+/* Step 1: create (close-on-exec, non-blocking unless asked) and attach the
+ * filter. */
 int	 sock_new(const struct sock_setup *s, struct rs_error *e);
 /* bind(2) to an address the policy allowed (privs_bind: a privileged
  * port gets CAP_NET_BIND_SERVICE for the call, or EACCES saying why). */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <unistd.h>
 #include <linux/if_ether.h>
@@ -186,6 +187,47 @@ denied(struct rs_conn *c)
 	    "bad request is EINVAL", c);
 }
 
+static double
+cpu_seconds(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+	    (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+/* With a busy-poll budget calls still work, and one the daemon answers
+ * after 300 ms polls only its budget: the rest of the wait sleeps. */
+static void
+busy_poll(struct rs_conn *c)
+{
+	struct timeval t0, t1;
+	double cpu, waited;
+	char in[16];
+	int h;
+
+	check(rs_conn_set_busy_poll(c, RS_BUSY_POLL_MAX_US + 1) == -1 &&
+	    errno == EINVAL, "rs_conn_set_busy_poll over the maximum is EINVAL",
+	    c);
+	check(rs_conn_set_busy_poll(c, 200) == 0, "rs_conn_set_busy_poll", c);
+	h = rs_open(c, AF_INET, SOCK_DGRAM, 0, NULL);
+	check(h > 0, "busy poll: a quick answer", c);
+	gettimeofday(&t0, NULL);
+	cpu = cpu_seconds();
+	check(rs_recv(c, h, in, sizeof in, 0, 300) == -1,
+	    "busy poll: an answer after 300 ms", c);
+	cpu = cpu_seconds() - cpu;
+	gettimeofday(&t1, NULL);
+	waited = (t1.tv_sec - t0.tv_sec) + (t1.tv_usec - t0.tv_usec) / 1e6;
+	if (waited < 0.25 || cpu > 0.05)
+		fprintf(stderr, "waited %.3f s, %.3f s of CPU\n", waited, cpu);
+	check(waited >= 0.25 && cpu <= 0.05,
+	    "busy poll: a slow answer is waited for asleep", c);
+	check(rs_close(c, h) == 0 && rs_conn_set_busy_poll(c, 0) == 0,
+	    "busy poll: off again", c);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -204,6 +246,7 @@ main(int argc, char **argv)
 	pair(c);
 	subscribed_udp(c);
 	denied(c);
+	busy_poll(c);
 	rs_conn_close(c);
 	return failures;
 }

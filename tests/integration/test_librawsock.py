@@ -30,6 +30,10 @@ CHECKS = [
     "rs_subscribe", "channel: datagrams with headers",
     "channel: a written message is sent",
     "rs_unsubscribe: EOF, then recv again",
+    "rs_conn_set_busy_poll over the maximum is EINVAL",
+    "rs_conn_set_busy_poll", "busy poll: a quick answer",
+    "busy poll: an answer after 300 ms",
+    "busy poll: a slow answer is waited for asleep", "busy poll: off again",
 ]
 
 
