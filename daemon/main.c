@@ -2,6 +2,7 @@
  * rawsockd: arguments, policy, the listening socket, signals, the loop.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <signal.h>
@@ -140,15 +141,32 @@ drop_privileges(struct daemon *d, const struct privs_user *u)
 	return 0;
 }
 
+/* The fd table is grown to this many at start at most. */
+#define FD_TABLE_MAX	65536
+
+/*
+ * Raise the fd limit to its hard maximum, and grow the fd table to it
+ * now: grown later, once threads share it, each doubling waits for an
+ * RCU grace period (10-30 ms here) on the loop thread.
+ */
 static void
 raise_fd_limit(void)
 {
 	struct rlimit rl;
+	rlim_t n;
+	int fd;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
 	}
+	n = rl.rlim_cur < FD_TABLE_MAX ? rl.rlim_cur : FD_TABLE_MAX;
+	if (n > 0 && (fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC,
+	    (int)n - 1)) != -1)
+		close(fd);
 }
 
 int
