@@ -180,21 +180,21 @@ stream_start(struct handle *h, const struct stream_opts *o, int *channel,
 {
 	struct event_base *base = h->conn->d->base;
 	bool packet = h->domain == AF_PACKET;
-	struct stream *s;
+	struct stream *s = NULL;
 	int rcvbuf = (int)o->queue_bytes;
 
 	*channel = -1;
-	if (h->stream != NULL || !stream_supported(h) ||
-	    (s = calloc(1, sizeof *s)) == NULL) {
+	if (h->stream != NULL)
+		rs_error_set(e, RS_E_BAD_REQUEST, 0,
+		    "handle %lld is already subscribed", h->id);
+	else if (!stream_supported(h))
+		rs_error_set(e, RS_E_BAD_REQUEST, 0, "handle %lld: only raw "
+		    "and datagram sockets stream frames", h->id);
+	else if ((s = calloc(1, sizeof *s)) == NULL)
+		rs_error_errno(e, ENOMEM, "subscribe");
+	if (s == NULL) {
 		ring_free(o->ring, h->fd);
-		if (h->stream != NULL)
-			return rs_error_set(e, RS_E_BAD_REQUEST, 0,
-			    "handle %lld is already subscribed", h->id);
-		if (!stream_supported(h))
-			return rs_error_set(e, RS_E_BAD_REQUEST, 0, "handle "
-			    "%lld: only raw and datagram sockets stream frames",
-			    h->id);
-		return rs_error_errno(e, ENOMEM, "subscribe");
+		return -1;
 	}
 	s->h = h;
 	s->ring = o->ring;
