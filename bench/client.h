@@ -10,12 +10,25 @@
 
 struct rs_conn;
 
-/* Open a managed packet socket on ifname for protocol (JSON: "ETH_P_ALL"
- * or 0) and subscribe to it, in batches or not; returns the channel, sets *handle.  Exits on
- * failure with the daemon's message. */
-int	bench_subscribe(struct rs_conn *, const char *ifname,
-	    const char *protocol, size_t queue_bytes, size_t snaplen,
-	    bool batch, int *handle);
+/* What every subscribing client takes: -p socket -i ifname
+ * [-q queue_bytes] [-B: batches]. */
+struct bench_sub_opts {
+	const char	*path;
+	const char	*ifname;
+	size_t		 queue_bytes;
+	bool		 batch;
+};
+#define BENCH_SUB_OPTS	"Bp:i:q:"
+/* 1 if ch was one of them; 0 if not. */
+int	bench_sub_opt(struct bench_sub_opts *, int ch, const char *arg);
+/* Whether -p and -i were given. */
+bool	bench_sub_opts_complete(const struct bench_sub_opts *);
+
+/* Open a managed packet socket on o->ifname for protocol (JSON:
+ * "ETH_P_ALL" or 0) and subscribe to it on c; returns the channel, sets
+ * *handle.  Exits on failure with the daemon's message. */
+int	bench_subscribe(struct rs_conn *c, const struct bench_sub_opts *o,
+	    const char *protocol, size_t snaplen, int *handle);
 /* Print the daemon's stats response for handle as one JSON line
  * {"stats": ...}. */
 void	bench_print_stats(struct rs_conn *, int handle);

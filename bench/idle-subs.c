@@ -31,51 +31,38 @@ main(int argc, char **argv)
 {
 	struct rs_conn *conns[MAX_CONNS];
 	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
-	const char *path = NULL, *ifname = NULL;
+	struct bench_sub_opts so = { 0 };
 	unsigned long n = 100, nconn = 10, seconds = 60, i;
-	size_t queue = 0;
-	bool batch = false;
 	uint64_t deadline;
 	char buf[64];
 	int *chans, opt, h;
 
-	while ((opt = getopt(argc, argv, "Bp:i:n:c:q:t:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:c:t:" BENCH_SUB_OPTS)) != -1) {
 		switch (opt) {
-		case 'B':
-			batch = true;
-			break;
-		case 'p':
-			path = optarg;
-			break;
-		case 'i':
-			ifname = optarg;
-			break;
 		case 'n':
 			n = bench_arg_num("-n", optarg, 1, MAX_SUBS);
 			break;
 		case 'c':
 			nconn = bench_arg_num("-c", optarg, 1, MAX_CONNS);
 			break;
-		case 'q':
-			queue = bench_arg_num("-q", optarg, 0, 1ul << 30);
-			break;
 		case 't':
 			seconds = bench_arg_num("-t", optarg, 1, 600);
 			break;
 		default:
-			usage();
+			if (!bench_sub_opt(&so, opt, optarg))
+				usage();
 		}
 	}
-	if (optind != argc || path == NULL || ifname == NULL)
+	if (optind != argc || !bench_sub_opts_complete(&so))
 		usage();
 	if ((chans = calloc(n, sizeof *chans)) == NULL)
 		err(1, "calloc");
 	for (i = 0; i < nconn; i++)
-		if ((conns[i] = rs_conn_open(path)) == NULL)
-			err(1, "connect %s", path);
+		if ((conns[i] = rs_conn_open(so.path)) == NULL)
+			err(1, "connect %s", so.path);
 	for (i = 0; i < n; i++)
-		chans[i] = bench_subscribe(conns[i % nconn], ifname,
-		    "\"ETH_P_ALL\"", queue, 0, batch, &h);
+		chans[i] = bench_subscribe(conns[i % nconn], &so,
+		    "\"ETH_P_ALL\"", 0, &h);
 	printf("{\"subscriptions\":%lu,\"connections\":%lu}\n", n, nconn);
 	fflush(stdout);
 	bench_ready();

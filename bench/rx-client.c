@@ -11,7 +11,6 @@
 
 #include <err.h>
 #include <errno.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -94,44 +93,31 @@ channel_drain(void *arg)
 int
 main(int argc, char **argv)
 {
-	const char *path = NULL, *ifname = NULL;
+	struct bench_sub_opts so = { 0 };
 	struct bench_rx_opts o = BENCH_RX_OPTS_INIT;
-	size_t queue = 0, snap = 0;
-	bool batch = false;
+	size_t snap = 0;
 	struct reader c = { 0 };
 	struct rs_conn *conn;
 	int h;
 	char extra[160];
 	int opt;
 
-	while ((opt = getopt(argc, argv, "Bp:i:q:S:" BENCH_RX_OPTS)) != -1) {
+	while ((opt = getopt(argc, argv, "S:" BENCH_SUB_OPTS BENCH_RX_OPTS)) != -1) {
 		switch (opt) {
-		case 'B':
-			batch = true;
-			break;
-		case 'p':
-			path = optarg;
-			break;
-		case 'i':
-			ifname = optarg;
-			break;
-		case 'q':
-			queue = bench_arg_num("-q", optarg, 0, 1ul << 30);
-			break;
 		case 'S':
 			snap = bench_arg_num("-S", optarg, 0, 65535);
 			break;
 		default:
-			if (!bench_rx_opt(&o, opt, optarg))
+			if (!bench_sub_opt(&so, opt, optarg) &&
+			    !bench_rx_opt(&o, opt, optarg))
 				usage();
 		}
 	}
-	if (optind != argc || path == NULL || ifname == NULL || o.count == 0)
+	if (optind != argc || !bench_sub_opts_complete(&so) || o.count == 0)
 		usage();
-	if ((conn = rs_conn_open(path)) == NULL)
-		err(1, "connect %s", path);
-	c.ch = bench_subscribe(conn, ifname, "\"ETH_P_ALL\"", queue, snap,
-	    batch, &h);
+	if ((conn = rs_conn_open(so.path)) == NULL)
+		err(1, "connect %s", so.path);
+	c.ch = bench_subscribe(conn, &so, "\"ETH_P_ALL\"", snap, &h);
 	if (bench_rx_init(&c.rx, o.run, o.count) == -1)
 		err(1, "bench_rx_init");
 	bench_rx_loop(&c.rx, c.ch, channel_drain, &c, o.seconds, o.idle_ms);

@@ -13,7 +13,6 @@
 
 #include <err.h>
 #include <errno.h>
-#include <stdbool.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,11 +25,9 @@
 
 
 struct tx {
-	const char	*path;
-	const char	*ifname;
+	struct bench_sub_opts s;
 	const char	*protocol;	/* 0: the daemon's socket gets no
 					   copies of its own frames */
-	bool		 batch;
 	struct bench_tx_opts o;
 	uint64_t	 rx_msgs;	/* frames the channel brought back */
 };
@@ -39,8 +36,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: tx-client -p socket -i ifname -S srcmac "
-	    "-D dstmac -r run -n count -s size [-B] [-b batch] [-t seconds] "
-	    "[-P protocol]\n");
+	    "-D dstmac -r run -n count -s size [-B] [-b batch] "
+	    "[-q queue_bytes] [-t seconds] [-P protocol]\n");
 	exit(2);
 }
 
@@ -177,35 +174,27 @@ main(int argc, char **argv)
 	uint32_t sent;
 	int opt, ch, h;
 
-	while ((opt = getopt(argc, argv, "Bp:i:P:" BENCH_TX_OPTS)) != -1) {
+	while ((opt = getopt(argc, argv, "P:" BENCH_SUB_OPTS BENCH_TX_OPTS)) != -1) {
 		switch (opt) {
-		case 'B':
-			t.batch = true;
-			break;
-		case 'p':
-			t.path = optarg;
-			break;
-		case 'i':
-			t.ifname = optarg;
-			break;
 		case 'P':
 			t.protocol = optarg;	/* JSON: 0 or "ETH_P_ALL" */
 			break;
 		default:
-			if (!bench_tx_opt(&t.o, opt, optarg))
+			if (!bench_sub_opt(&t.s, opt, optarg) &&
+			    !bench_tx_opt(&t.o, opt, optarg))
 				usage();
 		}
 	}
-	if (optind != argc || t.path == NULL || t.ifname == NULL ||
+	if (optind != argc || !bench_sub_opts_complete(&t.s) ||
 	    !bench_tx_opts_complete(&t.o))
 		usage();
-	if ((conn = rs_conn_open(t.path)) == NULL)
-		err(1, "connect %s", t.path);
-	ch = bench_subscribe(conn, t.ifname, t.protocol, 0, 0, t.batch, &h);
+	if ((conn = rs_conn_open(t.s.path)) == NULL)
+		err(1, "connect %s", t.s.path);
+	ch = bench_subscribe(conn, &t.s, t.protocol, 0, &h);
 	cpu = bench_cpu_ns();
 	bench_ready();
 	start = bench_now_ns();
-	sent = t.batch ? send_batches(ch, &t) : send_all(ch, &t);
+	sent = t.s.batch ? send_batches(ch, &t) : send_all(ch, &t);
 	end = bench_now_ns();
 	printf("{\"sent\":%u,\"span_s\":%.6f,\"rate\":%.0f,\"cpu_s\":%.6f,"
 	    "\"rx_msgs\":%llu}\n", sent, (double)(end - start) / 1e9,
