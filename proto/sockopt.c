@@ -464,7 +464,7 @@ member_ifindex(const json_t *v, json_int_t min, bool required,
     struct rs_optval *out, struct rs_error *e)
 {
 	const json_t *name = json_object_get(v, "ifname");
-	json_int_t index;
+	json_int_t index = 0;
 	int r;
 
 	if (name == NULL) {
@@ -596,7 +596,7 @@ enc_tv(const struct rs_sockopt *o, const json_t *v, struct rs_optval *out,
 {
 	static const char *const keys[] = { "sec", "usec", NULL };
 	struct timeval tv = { 0 };
-	json_int_t sec, usec;
+	json_int_t sec = 0, usec = 0;
 
 	if (json_is_number(v)) {
 		if (seconds_to_tv(json_number_value(v), &tv, e) != 0)

@@ -65,7 +65,7 @@ test_batch_round_trip(void **state)
 {
 	uint8_t buf[1024];
 	struct rs_frame_hdr hdr;
-	const void *a, *f;
+	const void *a = NULL, *f = NULL;
 	size_t len = batch(buf), off = 0, flen;
 	int i;
 
