@@ -4,12 +4,14 @@
  * the fd); -m bare times socket(AF_PACKET, SOCK_RAW, 0) itself (needs
  * CAP_NET_RAW); -m bind adds the bind to the interface the daemon does.
  * Only the open is timed: closing a packet socket waits for an RCU grace
- * period (8-36 ms), so every fd is kept and all are closed at the end by
- * a pool of threads, whose waits overlap.  Keeping them costs: the kernel
- * walks the namespace's list of packet sockets on each socket() (3 us with
- * 100 open here, 12 us with 2000, 58 us with 8000), so later opens cost
- * more, the daemon's and the bare ones alike.  -b polls for each response
- * for up to that many us before sleeping (rs_conn_set_busy_poll).
+ * period (8-36 ms), so the fds of a round of -k opens (100) are kept and
+ * then closed together, untimed, by a pool of threads whose waits
+ * overlap.  Keeping many would cost: packet_create() appends each socket
+ * to the tail of the namespace's list of packet sockets, walking it
+ * (3 us with 100 open here, 27 us with 2000, 145 us with 5000), so the
+ * rounds hold the count to what a host usually has, for the daemon's
+ * opens and the bare ones alike.  -b polls for each response for up to
+ * that many us before sleeping (rs_conn_set_busy_poll).
  */
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -32,6 +34,7 @@
 #define MAX_N		20000
 #define WARMUP		20
 #define CLOSERS		64
+#define SETTLE_US	50000	/* after a round's closes: their RCU work */
 
 struct closer {
 	int		*fds;
@@ -43,7 +46,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: open-lat -m daemon|bare|bind -i ifname "
-	    "[-p socket] [-n count] [-b busy_poll_us]\n");
+	    "[-p socket] [-n count] [-k kept] [-b busy_poll_us]\n");
 	exit(2);
 }
 
@@ -120,11 +123,11 @@ main(int argc, char **argv)
 	struct rs_conn *c = NULL;
 	struct rlimit rl;
 	uint64_t *lat, t0, sum = 0;
-	unsigned long n = 2000, busy_poll_us = 0, i;
+	unsigned long n = 2000, kept = 100, busy_poll_us = 0, i, j;
 	char params[256];
 	int *fds, opt, daemon, do_bind;
 
-	while ((opt = getopt(argc, argv, "m:p:i:n:b:")) != -1) {
+	while ((opt = getopt(argc, argv, "m:p:i:n:k:b:")) != -1) {
 		switch (opt) {
 		case 'm':
 			mode = optarg;
@@ -137,6 +140,9 @@ main(int argc, char **argv)
 			break;
 		case 'n':
 			n = bench_arg_num("-n", optarg, 1, MAX_N);
+			break;
+		case 'k':
+			kept = bench_arg_num("-k", optarg, 1, MAX_N);
 			break;
 		case 'b':
 			busy_poll_us = bench_arg_num("-b", optarg, 0,
@@ -154,10 +160,10 @@ main(int argc, char **argv)
 		usage();
 	if (daemon && path == NULL)
 		usage();
-	/* Every fd stays open until the end. */
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < n + WARMUP +
-	    64) {
-		rl.rlim_cur = n + WARMUP + 64;
+	/* A round's fds stay open until it ends. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < kept +
+	    WARMUP + 64) {
+		rl.rlim_cur = kept + WARMUP + 64;
 		if (rl.rlim_max < rl.rlim_cur)
 			errx(1, "RLIMIT_NOFILE hard limit %llu is too low for "
 			    "-n %lu", (unsigned long long)rl.rlim_max, n);
@@ -165,7 +171,7 @@ main(int argc, char **argv)
 			err(1, "setrlimit");
 	}
 	if ((lat = calloc(n, sizeof *lat)) == NULL ||
-	    (fds = calloc(n + WARMUP, sizeof *fds)) == NULL)
+	    (fds = calloc(kept + WARMUP, sizeof *fds)) == NULL)
 		err(1, "calloc");
 	if (daemon && ((c = rs_conn_open(path)) == NULL ||
 	    rs_conn_set_busy_poll(c, (unsigned)busy_poll_us) == -1))
@@ -173,20 +179,24 @@ main(int argc, char **argv)
 	snprintf(params, sizeof params, "{\"domain\":\"AF_PACKET\","
 	    "\"type\":\"SOCK_RAW\",\"protocol\":\"ETH_P_ALL\","
 	    "\"ifname\":\"%s\",\"pass\":true}", ifname);
-	for (i = 0; i < n + WARMUP; i++) {
+	for (i = 0, j = 0; i < n + WARMUP; i++) {
 		t0 = bench_now_ns();
-		fds[i] = daemon ? open_daemon(c, params) :
+		fds[j++] = daemon ? open_daemon(c, params) :
 		    open_bare(ifname, do_bind);
 		if (i >= WARMUP)
 			lat[i - WARMUP] = bench_now_ns() - t0;
+		if ((i >= WARMUP && j >= kept) || i + 1 == n + WARMUP) {
+			close_all(fds, j);
+			j = 0;
+			usleep(SETTLE_US);
+		}
 	}
 	rs_conn_close(c);
-	close_all(fds, n + WARMUP);
 	qsort(lat, n, sizeof *lat, cmp_u64);
 	for (i = 0; i < n; i++)
 		sum += lat[i];
-	printf("{\"mode\":\"%s\",\"n\":%lu,\"p50_us\":%.1f,\"p99_us\":%.1f,"
-	    "\"mean_us\":%.1f,\"max_us\":%.1f}\n", mode, n,
+	printf("{\"mode\":\"%s\",\"n\":%lu,\"kept\":%lu,\"p50_us\":%.1f,\"p99_us\":%.1f,"
+	    "\"mean_us\":%.1f,\"max_us\":%.1f}\n", mode, n, kept,
 	    lat[n / 2] / 1e3, lat[(n * 99) / 100] / 1e3,
 	    (double)sum / n / 1e3, lat[n - 1] / 1e3);
 	free(lat);
