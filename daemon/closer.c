@@ -7,7 +7,6 @@
  * each cost the loop a futex call and the machine a context switch per
  * request; while it gathers, a hand-over is a mutex lock and nothing more.
  */
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <time.h>
@@ -15,14 +14,12 @@
 
 #include "closer.h"
 #include "log.h"
+#include "worker.h"
 
 /* Small next to the grace period a packet socket's close waits anyway. */
 #define CLOSER_GATHER_NS	(2 * 1000 * 1000)
 
-static pthread_mutex_t	 lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t	 cond = PTHREAD_COND_INITIALIZER;
-static pthread_t	 thread;
-static bool		 running, stopping;
+static struct worker	 w = WORKER_INIT;
 /* A job, or an fd to close when fn is NULL. */
 struct item {
 	void		(*fn)(void *);
@@ -40,22 +37,22 @@ closer_main(void *arg)
 	struct item *batch;
 	size_t n, i;
 
-	pthread_mutex_lock(&lock);
+	pthread_mutex_lock(&w.lock);
 	for (;;) {
-		while (queued == 0 && !stopping)
-			pthread_cond_wait(&cond, &lock);
-		if (queued == 0 && stopping)
+		while (queued == 0 && !w.stopping)
+			pthread_cond_wait(&w.cond, &w.lock);
+		if (queued == 0 && w.stopping)
 			break;
-		if (!stopping) {
-			pthread_mutex_unlock(&lock);
+		if (!w.stopping) {
+			pthread_mutex_unlock(&w.lock);
 			nanosleep(&gather, NULL);
-			pthread_mutex_lock(&lock);
+			pthread_mutex_lock(&w.lock);
 		}
 		batch = queue;
 		n = queued;
 		queue = NULL;
 		queued = capacity = 0;
-		pthread_mutex_unlock(&lock);
+		pthread_mutex_unlock(&w.lock);
 		for (i = 0; i < n; i++) {
 			if (batch[i].fn != NULL)
 				batch[i].fn(batch[i].arg);
@@ -63,32 +60,22 @@ closer_main(void *arg)
 				close(batch[i].fd);
 		}
 		free(batch);
-		pthread_mutex_lock(&lock);
+		pthread_mutex_lock(&w.lock);
 	}
-	pthread_mutex_unlock(&lock);
+	pthread_mutex_unlock(&w.lock);
 	return NULL;
 }
 
 int
 closer_start(void)
 {
-	if (pthread_create(&thread, NULL, closer_main, NULL) != 0)
-		return -1;
-	running = true;
-	return 0;
+	return worker_start(&w, closer_main);
 }
 
 void
 closer_stop(void)
 {
-	if (!running)
-		return;
-	pthread_mutex_lock(&lock);
-	stopping = true;
-	pthread_cond_signal(&cond);
-	pthread_mutex_unlock(&lock);
-	pthread_join(thread, NULL);
-	running = stopping = false;
+	worker_stop(&w);
 }
 
 /* Queue it; false when memory runs out (the caller does it inline). */
@@ -98,19 +85,19 @@ enqueue(struct item it)
 	struct item *nq;
 	size_t ncap;
 
-	pthread_mutex_lock(&lock);
+	pthread_mutex_lock(&w.lock);
 	if (queued == capacity) {
 		ncap = capacity == 0 ? 64 : capacity * 2;
 		if ((nq = realloc(queue, ncap * sizeof *nq)) == NULL) {
-			pthread_mutex_unlock(&lock);
+			pthread_mutex_unlock(&w.lock);
 			return false;
 		}
 		queue = nq;
 		capacity = ncap;
 	}
 	queue[queued++] = it;
-	pthread_cond_signal(&cond);
-	pthread_mutex_unlock(&lock);
+	pthread_cond_signal(&w.cond);
+	pthread_mutex_unlock(&w.lock);
 	return true;
 }
 
@@ -119,9 +106,9 @@ closer_close(int fd)
 {
 	if (fd < 0)
 		return;
-	if (running && enqueue((struct item){ NULL, NULL, fd }))
+	if (w.running && enqueue((struct item){ NULL, NULL, fd }))
 		return;
-	if (running)
+	if (w.running)
 		log_warn("closer: out of memory, closing fd %d inline", fd);
 	close(fd);
 }
@@ -129,9 +116,9 @@ closer_close(int fd)
 void
 closer_run(void (*fn)(void *), void *arg)
 {
-	if (running && enqueue((struct item){ fn, arg, -1 }))
+	if (w.running && enqueue((struct item){ fn, arg, -1 }))
 		return;
-	if (running)
-		log_warn("closer: out of memory, running a job inline");
+	if (w.running)
+		log_warn("closer: out of memory, w.running a job inline");
 	fn(arg);
 }

@@ -27,6 +27,7 @@
 #include "policy.h"
 #include "privs.h"
 #include "server.h"
+#include "sockpool.h"
 #include "spoof.h"
 #include "stream.h"
 
@@ -275,7 +276,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (privs_no_new_privs() == -1 || closer_start() == -1 ||
-	    ifctl_open() < 0 || notify_watchdog_start(d.base) == -1) {
+	    sockpool_start() == -1 || ifctl_open() < 0 ||
+	    notify_watchdog_start(d.base) == -1) {
 		log_err("cannot start: %s", strerror(errno));
 		server_stop(&d);
 		return 1;
@@ -300,6 +302,7 @@ main(int argc, char **argv)
 	/* Run the deferred frees of the connections just closed. */
 	event_base_loop(d.base, EVLOOP_NONBLOCK);
 	closer_stop();
+	sockpool_stop();
 	notify_watchdog_stop();
 	ifwatch_close();
 	stream_fini();

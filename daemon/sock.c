@@ -3,6 +3,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -11,10 +12,12 @@
 #include <unistd.h>
 #include <linux/if_packet.h>
 
+#include "closer.h"
 #include "const.h"
 #include "ifctl.h"
 #include "privs.h"
 #include "sock.h"
+#include "sockpool.h"
 
 /* Enough to empty any receive queue set up before the filter. */
 #define DRAIN_MAX 100000
@@ -86,15 +89,21 @@ sock_new(const struct sock_setup *s, struct rs_error *e)
 	int fd, protocol = s->protocol, r;
 
 	/* A packet socket of protocol 0 receives nothing until bound. */
-	if (s->domain == AF_PACKET)
+	if (s->domain == AF_PACKET) {
 		protocol = 0;
-	fd = socket(s->domain, s->type | SOCK_CLOEXEC |
-	    (s->blocking ? 0 : SOCK_NONBLOCK), protocol);
-	if (fd == -1)
+		fd = sockpool_take(s->type);
+		if (fd != -1 && s->blocking && fcntl(fd, F_SETFL, 0) == -1) {
+			closer_close(fd);
+			return rs_error_errno(e, errno, "fcntl");
+		}
+	} else
+		fd = -1;
+	if (fd == -1 && (fd = socket(s->domain, s->type | SOCK_CLOEXEC |
+	    (s->blocking ? 0 : SOCK_NONBLOCK), protocol)) == -1)
 		return rs_error_errno(e, errno, "socket");
 	if (s->filter != NULL && s->filter->len > 0 &&
 	    (r = filter_attach(fd, s->filter, s->lock_filter)) < 0) {
-		close(fd);
+		closer_close(fd);
 		return rs_error_errno(e, -r, "filter");
 	}
 	return fd;
@@ -166,7 +175,10 @@ sock_finish(int fd, const struct sock_setup *s, struct rs_error *e)
 		if (s->bind != NULL && sock_bind(fd, s->bind, e) == -1)
 			return -1;
 	}
-	if (sock_receives(s->domain, s->type))
+	/* An IP raw socket received from its socket() on, before its
+	 * filter; a packet socket had no protocol until the bind above, and
+	 * every frame since then passed its filter. */
+	if (s->domain != AF_PACKET && sock_receives(s->domain, s->type))
 		drain(fd);
 	return 0;
 }

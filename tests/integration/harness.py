@@ -47,6 +47,7 @@ OVERFLOW_ID = 65534  # what an unmapped user-namespace peer appears as
 
 RECV_BUF = 1024 * 1024  # PROTOCOL.md 1: a response is at most 1 MiB
 MAX_FDS = 16
+SOCKET_POOL_MAX = 16  # daemon/sockpool.c: 8 each of SOCK_RAW, SOCK_DGRAM
 CALL_TIMEOUT = 5.0
 READY_TIMEOUT = 5.0
 STOP_TIMEOUT = 5.0
@@ -398,8 +399,38 @@ class Daemon:
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
 
+    def pooled_sockets(self):
+        """The daemon's socket pool (daemon/sockpool.c): its packet
+        sockets of protocol 0, unbound and not running, as the kernel
+        lists them for the daemon's namespace (/proc/PID/net/packet:
+        sk RefCnt Type Proto Iface R Rmem User Inode).  Returns the
+        inodes, having checked that no more are held than the pool's
+        bound."""
+        idle = set()
+        with open(f"/proc/{self.pid}/net/packet") as f:
+            next(f)
+            for line in f:
+                col = line.split()
+                if int(col[3], 16) == 0 and col[4] == "0" and col[5] == "0":
+                    idle.add(col[8])
+        held = set()
+        for fd in os.listdir(f"/proc/{self.pid}/fd"):
+            try:
+                target = os.readlink(f"/proc/{self.pid}/fd/{fd}")
+            except FileNotFoundError:
+                continue
+            m = re.fullmatch(r"socket:\[(\d+)\]", target)
+            if m and m.group(1) in idle:
+                held.add(m.group(1))
+        assert len(held) <= SOCKET_POOL_MAX, \
+            f"the daemon holds {len(held)} idle packet sockets"
+        return held
+
     def fd_count(self):
-        return len(os.listdir(f"/proc/{self.pid}/fd"))
+        """The daemon's open fds, but for its socket pool's, which come
+        and go as opens take them (at most SOCKET_POOL_MAX)."""
+        return len(os.listdir(f"/proc/{self.pid}/fd")) - \
+            len(self.pooled_sockets())
 
     def settled_fd_count(self, timeout=3.0, samples=3, interval=0.1):
         """The fd count once it reads the same samples times in a row

@@ -1,0 +1,27 @@
+/*
+ * A helper thread with its own lock and condition, started once and
+ * stopped by the loop: the closer and the socket pool are each one.
+ */
+#ifndef WORKER_H
+#define WORKER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+struct worker {
+	pthread_mutex_t	 lock;
+	pthread_cond_t	 cond;
+	pthread_t	 thread;
+	bool		 running;
+	bool		 stopping;	/* read by fn with lock held */
+};
+
+#define WORKER_INIT { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, \
+	0, false, false }
+
+/* Run fn(NULL) on a new thread; -1 when it cannot start. */
+int	worker_start(struct worker *w, void *(*fn)(void *));
+/* Set stopping, wake the thread and wait for fn to return. */
+void	worker_stop(struct worker *w);
+
+#endif
