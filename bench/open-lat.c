@@ -34,7 +34,6 @@
 #define MAX_N		20000
 #define WARMUP		20
 #define CLOSERS		64
-#define SETTLE_US	50000	/* after a round's closes: their RCU work */
 
 struct closer {
 	int		*fds;
@@ -188,7 +187,6 @@ main(int argc, char **argv)
 		if ((i >= WARMUP && j >= kept) || i + 1 == n + WARMUP) {
 			close_all(fds, j);
 			j = 0;
-			usleep(SETTLE_US);
 		}
 	}
 	rs_conn_close(c);

@@ -6,8 +6,18 @@
  * loop hands over an fd per open with pass, and waking the thread for
  * each cost the loop a futex call and the machine a context switch per
  * request; while it gathers, a hand-over is a mutex lock and nothing more.
+ * The daemon's close of a passed socket is the last one whenever its
+ * client closed first, and each last close of a packet socket waits for a
+ * grace period: one after the other, a client that opens and closes fast
+ * outruns them (66 a second) and the queue grows without end.  So a run
+ * of fds is closed by up to CLOSER_THREADS threads at once, whose waits
+ * share grace periods, and closer_pending() lets opens refuse while the
+ * queue is long.
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,6 +28,7 @@
 
 /* Small next to the grace period a packet socket's close waits anyway. */
 #define CLOSER_GATHER_NS	(2 * 1000 * 1000)
+#define CLOSER_THREADS		32
 
 static struct worker	 w = WORKER_INIT;
 /* A job, or an fd to close when fn is NULL. */
@@ -29,13 +40,52 @@ struct item {
 
 static struct item	*queue;
 static size_t		 queued, capacity;
+static atomic_size_t	 pending;	/* fds handed over, not yet closed */
+
+struct slice {
+	struct item	*items;
+	size_t		 n, first, step;
+};
+
+static void *
+close_slice(void *arg)
+{
+	struct slice *sl = arg;
+	size_t i;
+
+	for (i = sl->first; i < sl->n; i += sl->step)
+		close(sl->items[i].fd);
+	return NULL;
+}
+
+/* Close the fds of n items, on several threads when there are several. */
+static void
+close_run(struct item *items, size_t n)
+{
+	pthread_t th[CLOSER_THREADS];
+	struct slice sl[CLOSER_THREADS];
+	bool started[CLOSER_THREADS];
+	size_t i, nth = n < CLOSER_THREADS ? n : CLOSER_THREADS;
+
+	for (i = 0; i < nth; i++) {
+		sl[i] = (struct slice){ items, n, i, nth };
+		started[i] = nth > 1 &&
+		    pthread_create(&th[i], NULL, close_slice, &sl[i]) == 0;
+		if (!started[i])
+			close_slice(&sl[i]);
+	}
+	for (i = 0; i < nth; i++)
+		if (started[i])
+			pthread_join(th[i], NULL);
+	atomic_fetch_sub(&pending, n);
+}
 
 static void *
 closer_main(void *arg)
 {
 	const struct timespec gather = { 0, CLOSER_GATHER_NS };
 	struct item *batch;
-	size_t n, i;
+	size_t n, i, run;
 
 	pthread_mutex_lock(&w.lock);
 	for (;;) {
@@ -53,11 +103,16 @@ closer_main(void *arg)
 		queue = NULL;
 		queued = capacity = 0;
 		pthread_mutex_unlock(&w.lock);
-		for (i = 0; i < n; i++) {
-			if (batch[i].fn != NULL)
+		for (i = 0; i < n; i += run) {
+			for (run = 0; i + run < n && batch[i + run].fn == NULL;
+			    run++)
+				;
+			if (run > 0) {
+				close_run(&batch[i], run);
+			} else {
 				batch[i].fn(batch[i].arg);
-			else
-				close(batch[i].fd);
+				run = 1;
+			}
 		}
 		free(batch);
 		pthread_mutex_lock(&w.lock);
@@ -106,8 +161,10 @@ closer_close(int fd)
 {
 	if (fd < 0)
 		return;
+	atomic_fetch_add(&pending, 1);
 	if (w.running && enqueue((struct item){ NULL, NULL, fd }))
 		return;
+	atomic_fetch_sub(&pending, 1);
 	if (w.running)
 		log_warn("closer: out of memory, closing fd %d inline", fd);
 	close(fd);
@@ -121,4 +178,10 @@ closer_run(void (*fn)(void *), void *arg)
 	if (w.running)
 		log_warn("closer: out of memory, w.running a job inline");
 	fn(arg);
+}
+
+size_t
+closer_pending(void)
+{
+	return atomic_load(&pending);
 }

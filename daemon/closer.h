@@ -8,12 +8,16 @@
 #ifndef CLOSER_H
 #define CLOSER_H
 
+#include <stddef.h>
+
 int	closer_start(void);
 /* Close everything still queued, then stop the thread. */
 void	closer_stop(void);
 /* Hand fd over; it is closed soon, off the loop thread.  Never blocks on
  * the close itself.  Closes inline when the thread is not running. */
 void	closer_close(int fd);
+/* How many fds handed over are not closed yet. */
+size_t	closer_pending(void);
 /* Run fn(arg) on the thread (inline when it is not running), after
  * everything handed over before. */
 void	closer_run(void (*fn)(void *), void *arg);

@@ -21,6 +21,9 @@
 
 /* Enough to empty any receive queue set up before the filter. */
 #define DRAIN_MAX 100000
+/* Sockets waiting to be closed (closer.c) beyond which opens are refused:
+ * each may hold a client's last reference, and its close a grace period. */
+#define CLOSE_BACKLOG_MAX 1024
 
 int
 sock_protocol(int domain, const json_t *v, int *out, struct rs_error *e)
@@ -88,6 +91,9 @@ sock_new(const struct sock_setup *s, struct rs_error *e)
 {
 	int fd, protocol = s->protocol, r;
 
+	if (closer_pending() > CLOSE_BACKLOG_MAX)
+		return rs_error_set(e, RS_E_ERRNO, EAGAIN, "busy: %zu sockets "
+		    "are waiting to be closed; try again", closer_pending());
 	/* A packet socket of protocol 0 receives nothing until bound. */
 	if (s->domain == AF_PACKET) {
 		protocol = 0;
