@@ -301,8 +301,8 @@ main(int argc, char **argv)
 	conn_close_all(&d);
 	/* Run the deferred frees of the connections just closed. */
 	event_base_loop(d.base, EVLOOP_NONBLOCK);
-	closer_stop();
 	sockpool_stop();
+	closer_stop();
 	notify_watchdog_stop();
 	ifwatch_close();
 	stream_fini();

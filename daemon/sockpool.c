@@ -10,11 +10,11 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
-#include <stdint.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "closer.h"
 #include "log.h"
 #include "sockpool.h"
 #include "worker.h"
@@ -112,37 +112,17 @@ sockpool_start(void)
 	return worker_start(&w, pool_main);
 }
 
-static void *
-close_one(void *arg)
-{
-	close((int)(intptr_t)arg);
-	return NULL;
-}
-
 void
 sockpool_stop(void)
 {
-	pthread_t closers[NPOOLS * POOL_SIZE];
-	bool started[NPOOLS * POOL_SIZE];
-	size_t i, n = 0;
-	unsigned j;
+	size_t i;
 
 	worker_stop(&w);
-	/* Each close waits for a grace period: on threads of their own,
-	 * they wait for the same one. */
 	for (i = 0; i < NPOOLS; i++) {
-		for (j = 0; j < pools[i].n; j++, n++) {
-			started[n] = pthread_create(&closers[n], NULL, close_one,
-			    (void *)(intptr_t)pools[i].fds[j]) == 0;
-			if (!started[n])
-				close(pools[i].fds[j]);
-		}
-		pools[i].n = 0;
+		while (pools[i].n > 0)
+			closer_close(pools[i].fds[--pools[i].n]);
 		pools[i].wanted = false;
 	}
-	for (i = 0; i < n; i++)
-		if (started[i])
-			pthread_join(closers[i], NULL);
 }
 
 int

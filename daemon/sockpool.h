@@ -9,7 +9,7 @@
 #define SOCKPOOL_H
 
 int	sockpool_start(void);
-/* Stop the thread and close what it made (their closes overlap). */
+/* Stop the thread and hand what it made to the closer (before it stops). */
 void	sockpool_stop(void);
 /* A packet socket of type (SOCK_RAW or SOCK_DGRAM): protocol 0, unbound,
  * close-on-exec and non-blocking, as socket() makes it; or -1 when none is
