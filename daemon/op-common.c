@@ -59,6 +59,10 @@ op_check_address_rule(const struct policy_rule *r, int domain,
 
 	switch (a->ss.ss_family) {
 	case AF_PACKET:
+		if (binding && sll->sll_protocol != 0 &&
+		    policy_check_bind_protocol(r, ntohs(sll->sll_protocol),
+		    e) == -1)
+			return -1;
 		return check_ifindex(r, sll->sll_ifindex, bound_ifindex, e);
 	case AF_INET:
 		return binding ? policy_check_port(r, ntohs(sin->sin_port),

@@ -668,21 +668,36 @@ policy_check_socket(const struct policy_rule *r, long domain, long type,
 	return 0;
 }
 
-int
-policy_check_ethertype(const struct policy_rule *r, long ethertype,
-    struct rs_error *e)
+/* Whether the rule's packet protocols cover ethertype (all covers all). */
+static int
+check_ethertype(const struct policy_rule *r, long ethertype,
+    const char *what, struct rs_error *e)
 {
 	const struct plist *pl;
 	char buf[32];
 
 	if (r == NULL)
-		return deny(r, e, "sending");
+		return deny(r, e, "%s", what);
 	pl = &r->allow.protocols;
 	if (plist_has(pl, pl->values, ETH_P_ALL) ||
 	    plist_has(pl, pl->values, ethertype))
 		return 0;
-	return deny(r, e, "sending ethertype %s", const_name(ethertype,
-	    RS_CG_ETH_P, buf, sizeof buf));
+	return deny(r, e, "%s %s", what, const_name(ethertype, RS_CG_ETH_P,
+	    buf, sizeof buf));
+}
+
+int
+policy_check_ethertype(const struct policy_rule *r, long ethertype,
+    struct rs_error *e)
+{
+	return check_ethertype(r, ethertype, "sending ethertype", e);
+}
+
+int
+policy_check_bind_protocol(const struct policy_rule *r, long ethertype,
+    struct rs_error *e)
+{
+	return check_ethertype(r, ethertype, "binding to protocol", e);
 }
 
 int

@@ -81,6 +81,10 @@ int	 policy_check_socket(const struct policy_rule *r, long domain,
  * the rule's protocols allow ("all" allows any). */
 int	 policy_check_ethertype(const struct policy_rule *r, long ethertype,
 	     struct rs_error *e);
+/* A packet socket bound to a protocol (a bind address's sll_protocol,
+ * which replaces the one it was opened with): the same rule. */
+int	 policy_check_bind_protocol(const struct policy_rule *r,
+	     long ethertype, struct rs_error *e);
 int	 policy_check_interface(const struct policy_rule *r, const char *ifname,
 	     struct rs_error *e);
 int	 policy_check_pass(const struct policy_rule *r, struct rs_error *e);
