@@ -411,6 +411,36 @@ class SocketTestCase(DaemonTestCase):
 # Passed fds
 
 
+class PacketBindPolicyTests(SocketTestCase):
+
+    def test_bind_protocol_is_the_rules(self):
+        """A rule that allows packet sockets of protocol arp only: a bind
+        address naming another protocol (which would replace arp) is
+        denied, in open and in bind; arp itself and 0 (keep it) bind."""
+        allow = dict(CONFINED_ALLOW, protocols=["arp"], max_sockets=8)
+        self.daemon = self.start_daemon({"rules": [
+            {"match": {"uid": TEST_UID}, "allow": allow}]})
+        self.ns, self.path = self.daemon.netns, self.daemon.socket_path
+        c = self.client()
+        ifname = self.ns.ifname
+        for proto in ("ETH_P_ALL", "ip"):
+            with self.subTest(open_bind=proto):
+                assert_error(c.call(
+                    "open", domain="packet", type="raw", protocol="arp",
+                    ifname=ifname, bind={"family": "packet",
+                                         "ifname": ifname,
+                                         "protocol": proto}),
+                    "denied", any_id=True, names="binding to protocol")
+        h = self.open(c, "packet", "raw", protocol="arp", ifname=ifname)
+        assert_error(c.call("bind", handle=h, address=f"packet:{ifname}/"
+                            "0x0003"), "denied", any_id=True,
+                     names="binding to protocol")
+        for text in (f"packet:{ifname}/0x0806", f"packet:{ifname}/0x0000"):
+            with self.subTest(bind=text):
+                a = ok(c.call("bind", handle=h, address=text))["address"]
+                self.assertEqual(a["text"], f"packet:{ifname}/0x0806")
+
+
 class PassedFdTests(SocketTestCase):
 
     def test_passed_packet_fd_sends_with_plain_send(self):
@@ -1730,9 +1760,9 @@ class HygieneTests(SocketTestCase):
         """100 AF_PACKET closes (each waits for a grace period, 8-36 ms;
         the closer waits for them many at a time, tens of ms in all)
         while a second client pings: no ping waits for them.  The bound
-        (a quarter of the closing time, at least 30 ms, at most 150)
-        leaves room for a loaded 2-core machine; closes on the loop would
-        stall pings for over a second."""
+        (100 ms) leaves room for a loaded 2-core machine; closes on the
+        loop would stall a ping for 16 of them (a read batch), 128 ms
+        at the least, and all of them for over a second."""
         d = self.start()
         base = d.settled_fd_count()
         a = Client(self.path, timeout=10.0)
@@ -1757,12 +1787,10 @@ class HygieneTests(SocketTestCase):
             ok(resp)
         self.assertEqual(count, target, "the sockets were not closed")
         during = [lat for t, lat in pings if t0 <= t <= t1]
-        self.assertGreater(t1 - t0, 0.008, "closing was too fast to "
-                           "test anything")
         self.assertGreaterEqual(len(during), 5, "too few pings while "
                                 "closing")
         worst = max(lat for _, lat in pings)
-        self.assertLess(worst, min(0.15, max(0.03, (t1 - t0) / 4)),
+        self.assertLess(worst, 0.1,
                         f"a ping took {worst * 1000:.1f} ms "
                         f"(closes answered in {answered * 1000:.0f} ms, "
                         f"closed in {(t1 - t0) * 1000:.0f} ms)")
@@ -1785,20 +1813,26 @@ class HygieneTests(SocketTestCase):
             while not select.select([storm.rfd], [], [], 0.01)[0]:
                 peak = max(peak, len(os.listdir(f"/proc/{d.pid}/fd")))
             out = storm.result()
+            ended = time.monotonic()
         finally:
             stop.open()
         pings = pinger.result()
+        # One close after the other (66 a second) would need over 15 s
+        # for the 1,024 the daemon may hold; many at a time, well under 3.
+        closed = d.wait_fd_count(base, timeout=3.0)
+        drained = time.monotonic() - ended
         self.assertEqual(out["ok"] + out["busy"], 4000, out)
-        self.assertGreater(out["ok"], 1000, out)
+        self.assertGreater(out["ok"], 1500, out)
         self.assertLessEqual(peak, base + 1024 + 64,
                              f"the daemon held {peak} fds ({out})")
-        self.assertEqual(d.wait_fd_count(base, timeout=15.0), base,
-                         "the sockets were not all closed")
+        self.assertEqual(closed, base, "the sockets were not all closed "
+                         "within 3 s of the storm")
         worst = max(lat for _, lat in pings)
         self.assertLess(worst, 0.5, f"a ping took {worst * 1000:.0f} ms")
         sys.stderr.write(f"\n  storm: {out['ok']} passed, {out['busy']} "
-                         f"refused busy; daemon fds {base} -> peak {peak}; "
-                         f"worst ping {worst * 1000:.1f} ms\n")
+                         f"refused busy; daemon fds {base} -> peak {peak}, "
+                         f"all closed {drained:.2f} s after; worst ping "
+                         f"{worst * 1000:.1f} ms\n")
 
 
 # --------------------------------------------------------------------------
