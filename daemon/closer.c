@@ -2,17 +2,17 @@
  * The closer thread: a queue of fds to close and jobs to run, guarded by
  * a mutex, drained in batches, in order.  The fds stay allocated until
  * closed, so their numbers cannot be reused by the loop while queued.
- * Once woken the thread lets a batch gather for CLOSER_GATHER_NS: the
- * loop hands over an fd per open with pass, and waking the thread for
- * each cost the loop a futex call and the machine a context switch per
- * request; while it gathers, a hand-over is a mutex lock and nothing more.
- * The daemon's close of a passed socket is the last one whenever its
- * client closed first, and each last close of a packet socket waits for a
- * grace period: one after the other, a client that opens and closes fast
- * outruns them (66 a second) and the queue grows without end.  So a run
- * of fds is closed by up to CLOSER_THREADS threads at once, whose waits
- * share grace periods, and closer_pending() lets opens refuse while the
- * queue is long.
+ * Once woken the thread lets a batch gather for CLOSER_GATHER_NS: while
+ * it gathers, a hand-over is a mutex lock, not a futex call and a context
+ * switch per request.  The gather is short because the daemon's close of
+ * a passed socket is the last one whenever its client closed first, and
+ * the last close of a packet socket waits for a grace period (8-36 ms):
+ * a closer that falls behind a client opening and closing fast makes
+ * every close of its the last, falls further behind, and the queue grows
+ * without end.  So a run of fds goes to up to CLOSER_THREADS threads at
+ * once, whose waits share grace periods, as soon as one close of the run
+ * is seen to wait; and closer_pending() lets opens refuse while the queue
+ * is long.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -26,9 +26,10 @@
 #include "log.h"
 #include "worker.h"
 
-/* Small next to the grace period a packet socket's close waits anyway. */
-#define CLOSER_GATHER_NS	(2 * 1000 * 1000)
-#define CLOSER_THREADS		32
+#define CLOSER_GATHER_NS	(100 * 1000)
+#define CLOSER_THREADS		16
+#define CLOSER_STACK		(64 * 1024)
+#define CLOSER_SLOW_NS		(1000 * 1000)	/* a close that waited */
 
 static struct worker	 w = WORKER_INIT;
 /* A job, or an fd to close when fn is NULL. */
@@ -47,6 +48,13 @@ struct slice {
 	size_t		 n, first, step;
 };
 
+static void
+close_fd(int fd)
+{
+	close(fd);
+	atomic_fetch_sub(&pending, 1);
+}
+
 static void *
 close_slice(void *arg)
 {
@@ -54,13 +62,13 @@ close_slice(void *arg)
 	size_t i;
 
 	for (i = sl->first; i < sl->n; i += sl->step)
-		close(sl->items[i].fd);
+		close_fd(sl->items[i].fd);
 	return NULL;
 }
 
-/* Close the fds of n items, on several threads when there are several. */
+/* Close the fds of n items on up to CLOSER_THREADS threads at once. */
 static void
-close_run(struct item *items, size_t n)
+close_parallel(struct item *items, size_t n)
 {
 	pthread_t th[CLOSER_THREADS];
 	struct slice sl[CLOSER_THREADS];
@@ -69,15 +77,44 @@ close_run(struct item *items, size_t n)
 
 	for (i = 0; i < nth; i++) {
 		sl[i] = (struct slice){ items, n, i, nth };
-		started[i] = nth > 1 &&
-		    pthread_create(&th[i], NULL, close_slice, &sl[i]) == 0;
+		started[i] = nth > 1 && worker_spawn(&th[i], close_slice,
+		    &sl[i], CLOSER_STACK) == 0;
 		if (!started[i])
 			close_slice(&sl[i]);
 	}
 	for (i = 0; i < nth; i++)
 		if (started[i])
 			pthread_join(th[i], NULL);
-	atomic_fetch_sub(&pending, n);
+}
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Close the fds of n items.  Most closes are not the last reference and
+ * take a microsecond: one after the other.  Once one waits for a grace
+ * period, the rest of the run likely will too: they go in parallel.
+ */
+static void
+close_run(struct item *items, size_t n)
+{
+	uint64_t t0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		t0 = now_ns();
+		close_fd(items[i].fd);
+		if (now_ns() - t0 > CLOSER_SLOW_NS && i + 1 < n) {
+			close_parallel(items + i + 1, n - i - 1);
+			break;
+		}
+	}
 }
 
 static void *
@@ -176,7 +213,7 @@ closer_run(void (*fn)(void *), void *arg)
 	if (w.running && enqueue((struct item){ fn, arg, -1 }))
 		return;
 	if (w.running)
-		log_warn("closer: out of memory, w.running a job inline");
+		log_warn("closer: out of memory, running a job inline");
 	fn(arg);
 }
 

@@ -9,6 +9,7 @@
 #include <linux/if_packet.h>
 
 #include "bytes.h"
+#include "closer.h"
 #include "cmsg.h"
 #include "const.h"
 
@@ -120,10 +121,11 @@ decode_socket(struct cmsghdr *cm, json_t *o)
 
 	switch (cm->cmsg_type) {
 	case SCM_RIGHTS:
-		/* Never keep an fd someone sent through a managed socket. */
+		/* Never keep an fd someone sent through a managed socket;
+		 * close it off the loop (it may be a packet socket). */
 		for (i = 0; i + sizeof fd <= n; i += sizeof fd) {
 			memcpy(&fd, CMSG_DATA(cm) + i, sizeof fd);
-			close(fd);
+			closer_close(fd);
 		}
 		json_object_set_new(o, "type", json_string("SCM_RIGHTS"));
 		json_object_set_new(o, "closed", json_integer(

@@ -300,7 +300,9 @@ close_passed_fds(struct msghdr *msg)
 		count = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 		for (i = 0; i < count; i++) {
 			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof fd);
-			close(fd);
+			/* It may be a packet socket whose last reference
+			 * this is: never closed on the loop. */
+			closer_close(fd);
 			n++;
 		}
 	}

@@ -184,7 +184,8 @@ static int
 do_open(struct request *req, struct open_args *a, bool server)
 {
 	/* Made blocking if it is passed so: nothing here waits on it (the
-	 * drain does not), and that saves two fcntl calls. */
+	 * drain does not), and a new socket is made so without fcntl calls
+	 * (a pooled one, non-blocking, takes one). */
 	struct sock_setup s = { .domain = (int)a->domain,
 	    .type = (int)a->type, .ifname = a->ifname,
 	    .blocking = a->pass && !a->nonblock };

@@ -4,6 +4,7 @@
  */
 #include <limits.h>
 
+#include "closer.h"
 #include "daemon.h"
 #include "dispatch.h"
 #include "op.h"
@@ -79,6 +80,8 @@ stats(struct request *req, void *argp)
 	    json_integer((json_int_t)d->clients_total));
 	json_object_set_new(daemon, "sockets_open",
 	    json_integer(d->sockets_open));
+	json_object_set_new(daemon, "sockets_closing",
+	    json_integer((json_int_t)closer_pending()));
 	request_set(req, "daemon", daemon);
 	return 0;
 }

@@ -89,18 +89,20 @@ sock_receives(int domain, int type)
 int
 sock_new(const struct sock_setup *s, struct rs_error *e)
 {
+	size_t closing = closer_pending();
 	int fd, protocol = s->protocol, r;
 
-	if (closer_pending() > CLOSE_BACKLOG_MAX)
+	if (closing > CLOSE_BACKLOG_MAX)
 		return rs_error_set(e, RS_E_ERRNO, EAGAIN, "busy: %zu sockets "
-		    "are waiting to be closed; try again", closer_pending());
+		    "are waiting to be closed; try again", closing);
 	/* A packet socket of protocol 0 receives nothing until bound. */
 	if (s->domain == AF_PACKET) {
 		protocol = 0;
 		fd = sockpool_take(s->type);
 		if (fd != -1 && s->blocking && fcntl(fd, F_SETFL, 0) == -1) {
+			r = errno;
 			closer_close(fd);
-			return rs_error_errno(e, errno, "fcntl");
+			return rs_error_errno(e, r, "fcntl");
 		}
 	} else
 		fd = -1;

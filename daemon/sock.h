@@ -1,9 +1,10 @@
 /*
- * The only place that creates sockets for clients, in the race-free order
+ * The only place that sets up sockets for clients, in the race-free order
  * of PROTOCOL.md section 4: a receiving packet socket is created with
- * protocol 0 (it sees nothing), the filter is attached (and locked), it is
- * bound to its interface and protocol, and whatever was queued before that
- * is drained.  Only then may it be handed out.
+ * protocol 0 (it sees nothing; sockpool.c makes them ahead), the filter is
+ * attached (and locked), it is bound to its interface and protocol, and an
+ * IP raw socket, which received before its filter, is drained.  Only then
+ * may it be handed out.
  */
 #ifndef SOCK_H
 #define SOCK_H
@@ -35,16 +36,18 @@ int	 sock_protocol(int domain, const json_t *v, int *out,
 int	 sock_ifindex(const char *ifname, int *ifindex, struct rs_error *e);
 /* The interface's ARPHRD_* type; 0 when unknown. */
 int	 sock_arphrd(int ifindex);
-/* Whether the socket receives frames (and so gets filters and drains). */
+/* Whether the socket receives frames (and so gets filters). */
 bool	 sock_receives(int domain, int type);
 
-/* Step 1: create (close-on-exec, non-blocking unless asked) and attach the
- * filter. */
+/* Step 1: create or take from the pool (close-on-exec, non-blocking
+ * unless asked) and attach the filter; EAGAIN while too many sockets wait
+ * to be closed (closer.c). */
 int	 sock_new(const struct sock_setup *s, struct rs_error *e);
 /* bind(2) to an address the policy allowed (privs_bind: a privileged
  * port gets CAP_NET_BIND_SERVICE for the call, or EACCES saying why). */
 int	 sock_bind(int fd, const struct rs_addr *a, struct rs_error *e);
-/* Step 2, after any options: bind to interface/address, drain. */
+/* Step 2, after any options: bind to interface/address; drain an IP raw
+ * socket. */
 int	 sock_finish(int fd, const struct sock_setup *s, struct rs_error *e);
 
 #endif

