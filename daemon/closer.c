@@ -17,11 +17,11 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "bucket.h"
 #include "closer.h"
 #include "log.h"
 #include "worker.h"
@@ -87,15 +87,6 @@ close_parallel(struct item *items, size_t n)
 			pthread_join(th[i], NULL);
 }
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
-}
-
 /*
  * Close the fds of n items.  Most closes are not the last reference and
  * take a microsecond: one after the other.  Once one waits for a grace
@@ -104,13 +95,13 @@ now_ns(void)
 static void
 close_run(struct item *items, size_t n)
 {
-	uint64_t t0;
+	long long t0;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		t0 = now_ns();
+		t0 = bucket_now_ns();
 		close_fd(items[i].fd);
-		if (now_ns() - t0 > CLOSER_SLOW_NS && i + 1 < n) {
+		if (bucket_now_ns() - t0 > CLOSER_SLOW_NS && i + 1 < n) {
 			close_parallel(items + i + 1, n - i - 1);
 			break;
 		}
