@@ -11,9 +11,11 @@
  * every close of its the last, falls further behind, and the queue grows
  * without end.  So a run of fds goes to up to CLOSER_THREADS threads at
  * once, whose waits share grace periods, as soon as one close of the run
- * is seen to wait; and closer_pending() lets opens refuse while the queue
- * is long.
+ * is seen to wait; and closer_pending() and closer_pending_for() (what
+ * one uid's sockets left) let opens refuse while the queue is long.
  */
+#include <sys/types.h>
+
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -30,6 +32,7 @@
 #define CLOSER_THREADS		16
 #define CLOSER_STACK		(64 * 1024)
 #define CLOSER_SLOW_NS		(1000 * 1000)	/* a close that waited */
+#define CLOSER_OWNERS		64
 
 static struct worker	 w = WORKER_INIT;
 /* A job, or an fd to close when fn is NULL. */
@@ -37,11 +40,18 @@ struct item {
 	void		(*fn)(void *);
 	void		*arg;
 	int		 fd;
+	int		 owner;		/* slot in owners[], or -1 */
 };
 
 static struct item	*queue;
 static size_t		 queued, capacity;
 static atomic_size_t	 pending;	/* fds handed over, not yet closed */
+/* The same per uid that asked for them, under w.lock; a uid past the
+ * table's size goes uncounted. */
+static struct {
+	uid_t		 uid;
+	size_t		 n;
+}			 owners[CLOSER_OWNERS];
 
 struct slice {
 	struct item	*items;
@@ -49,9 +59,14 @@ struct slice {
 };
 
 static void
-close_fd(int fd)
+close_fd(const struct item *it)
 {
-	close(fd);
+	close(it->fd);
+	if (it->owner >= 0) {
+		pthread_mutex_lock(&w.lock);
+		owners[it->owner].n--;
+		pthread_mutex_unlock(&w.lock);
+	}
 	atomic_fetch_sub(&pending, 1);
 }
 
@@ -62,7 +77,7 @@ close_slice(void *arg)
 	size_t i;
 
 	for (i = sl->first; i < sl->n; i += sl->step)
-		close_fd(sl->items[i].fd);
+		close_fd(&sl->items[i]);
 	return NULL;
 }
 
@@ -100,7 +115,7 @@ close_run(struct item *items, size_t n)
 
 	for (i = 0; i < n; i++) {
 		t0 = bucket_now_ns();
-		close_fd(items[i].fd);
+		close_fd(&items[i]);
 		if (bucket_now_ns() - t0 > CLOSER_SLOW_NS && i + 1 < n) {
 			close_parallel(items + i + 1, n - i - 1);
 			break;
@@ -161,9 +176,28 @@ closer_stop(void)
 	worker_stop(&w);
 }
 
-/* Queue it; false when memory runs out (the caller does it inline). */
+/* The slot counting uid's fds, taking a free one; -1 when all are taken.
+ * With w.lock held. */
+static int
+owner_slot(uid_t uid, bool take)
+{
+	int i, free_slot = -1;
+
+	for (i = 0; i < CLOSER_OWNERS; i++) {
+		if (owners[i].n > 0 && owners[i].uid == uid)
+			return i;
+		if (owners[i].n == 0 && free_slot == -1)
+			free_slot = i;
+	}
+	if (take && free_slot != -1)
+		owners[free_slot].uid = uid;
+	return take ? free_slot : -1;
+}
+
+/* Queue it (an fd charged to its uid); false when memory runs out (the
+ * caller does it inline). */
 static bool
-enqueue(struct item it)
+enqueue(struct item it, const uid_t *uid)
 {
 	struct item *nq;
 	size_t ncap;
@@ -178,19 +212,21 @@ enqueue(struct item it)
 		queue = nq;
 		capacity = ncap;
 	}
+	if (uid != NULL && (it.owner = owner_slot(*uid, true)) != -1)
+		owners[it.owner].n++;
 	queue[queued++] = it;
 	pthread_cond_signal(&w.cond);
 	pthread_mutex_unlock(&w.lock);
 	return true;
 }
 
-void
-closer_close(int fd)
+static void
+close_charged(int fd, const uid_t *uid)
 {
 	if (fd < 0)
 		return;
 	atomic_fetch_add(&pending, 1);
-	if (w.running && enqueue((struct item){ NULL, NULL, fd }))
+	if (w.running && enqueue((struct item){ NULL, NULL, fd, -1 }, uid))
 		return;
 	atomic_fetch_sub(&pending, 1);
 	if (w.running)
@@ -199,9 +235,21 @@ closer_close(int fd)
 }
 
 void
+closer_close(int fd)
+{
+	close_charged(fd, NULL);
+}
+
+void
+closer_close_for(int fd, uid_t uid)
+{
+	close_charged(fd, &uid);
+}
+
+void
 closer_run(void (*fn)(void *), void *arg)
 {
-	if (w.running && enqueue((struct item){ fn, arg, -1 }))
+	if (w.running && enqueue((struct item){ fn, arg, -1, -1 }, NULL))
 		return;
 	if (w.running)
 		log_warn("closer: out of memory, running a job inline");
@@ -212,4 +260,17 @@ size_t
 closer_pending(void)
 {
 	return atomic_load(&pending);
+}
+
+size_t
+closer_pending_for(uid_t uid)
+{
+	size_t n = 0;
+	int i;
+
+	pthread_mutex_lock(&w.lock);
+	if ((i = owner_slot(uid, false)) != -1)
+		n = owners[i].n;
+	pthread_mutex_unlock(&w.lock);
+	return n;
 }

@@ -8,6 +8,8 @@
 #ifndef CLOSER_H
 #define CLOSER_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 
 int	closer_start(void);
@@ -16,8 +18,11 @@ void	closer_stop(void);
 /* Hand fd over; it is closed soon, off the loop thread.  Never blocks on
  * the close itself.  Closes inline when the thread is not running. */
 void	closer_close(int fd);
-/* How many fds handed over are not closed yet. */
+/* closer_close for a socket a client had: counted as that uid's. */
+void	closer_close_for(int fd, uid_t uid);
+/* How many fds handed over are not closed yet, in all and of one uid. */
 size_t	closer_pending(void);
+size_t	closer_pending_for(uid_t uid);
 /* Run fn(arg) on the thread (inline when it is not running), after
  * everything handed over before. */
 void	closer_run(void (*fn)(void *), void *arg);

@@ -111,7 +111,7 @@ outmsg_free(struct outmsg *m)
 	/* Sockets being passed: if the client already closed its copy, ours
 	 * is the last and closing it may block. */
 	for (i = 0; i < m->nfds; i++)
-		closer_close(m->fds[i]);
+		closer_close_for(m->fds[i], m->uid);
 	free(m->buf);
 	free(m);
 }
@@ -250,7 +250,7 @@ conn_send(struct conn *c, const json_t *msg, const int *fds, size_t nfds)
 	if (c->dead || nfds > CONN_MAX_PASS_FDS ||
 	    (m = calloc(1, sizeof *m)) == NULL) {
 		for (i = 0; i < nfds; i++)
-			closer_close(fds[i]);
+			closer_close_for(fds[i], c->peer.uid);
 		if (!c->dead)
 			conn_close(c, "out of memory");
 		return -1;
@@ -258,6 +258,7 @@ conn_send(struct conn *c, const json_t *msg, const int *fds, size_t nfds)
 	if (nfds > 0)
 		memcpy(m->fds, fds, nfds * sizeof *fds);
 	m->nfds = nfds;
+	m->uid = c->peer.uid;
 	if ((m->buf = rs_encode(msg, RS_MAX_RESPONSE, &m->len)) == NULL) {
 		outmsg_free(m);
 		conn_close(c, "response too large to encode");

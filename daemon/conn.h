@@ -27,6 +27,7 @@ struct outmsg {
 	size_t			 len;
 	int			 fds[CONN_MAX_PASS_FDS];	/* owned until sent */
 	size_t			 nfds;
+	uid_t			 uid;		/* whose they are */
 };
 
 struct conn {

@@ -141,7 +141,7 @@ request_free(struct request *req)
 	size_t i;
 
 	for (i = 0; i < req->nfds; i++)
-		closer_close(req->fds[i]);
+		closer_close_for(req->fds[i], req->conn->peer.uid);
 	if (req->wait != NULL)
 		event_free(req->wait);
 	if (req->state != NULL)

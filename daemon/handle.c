@@ -58,8 +58,10 @@ handle_unlink(struct handle *h)
 void
 handle_close(struct handle *h)
 {
+	uid_t uid = h->conn->peer.uid;
+
 	handle_unlink(h);
-	closer_close(h->fd);
+	closer_close_for(h->fd, uid);
 	free(h);
 }
 

@@ -188,7 +188,7 @@ do_open(struct request *req, struct open_args *a, bool server)
 	 * (a pooled one, non-blocking, takes one). */
 	struct sock_setup s = { .domain = (int)a->domain,
 	    .type = (int)a->type, .ifname = a->ifname,
-	    .blocking = a->pass && !a->nonblock };
+	    .blocking = a->pass && !a->nonblock, .uid = req->conn->peer.uid };
 	struct filter pf = { 0 }, cf, both = { 0 };
 	int fd, one = 1, linktype = -1;
 

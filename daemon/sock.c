@@ -21,9 +21,11 @@
 
 /* Enough to empty any receive queue set up before the filter. */
 #define DRAIN_MAX 100000
-/* Sockets waiting to be closed (closer.c) beyond which opens are refused:
- * each may hold a client's last reference, and its close a grace period. */
+/* Sockets waiting to be closed (closer.c) beyond which opens are refused,
+ * in all and of the asking uid: each may hold a client's last reference,
+ * and its close a grace period. */
 #define CLOSE_BACKLOG_MAX 1024
+#define CLOSE_BACKLOG_UID 256
 
 int
 sock_protocol(int domain, const json_t *v, int *out, struct rs_error *e)
@@ -89,12 +91,13 @@ sock_receives(int domain, int type)
 int
 sock_new(const struct sock_setup *s, struct rs_error *e)
 {
-	size_t closing = closer_pending();
+	size_t closing = closer_pending(), mine = closer_pending_for(s->uid);
 	int fd, protocol = s->protocol, r;
 
-	if (closing > CLOSE_BACKLOG_MAX)
+	if (mine > CLOSE_BACKLOG_UID || closing > CLOSE_BACKLOG_MAX)
 		return rs_error_set(e, RS_E_ERRNO, EAGAIN, "busy: %zu sockets "
-		    "are waiting to be closed; try again", closing);
+		    "(%zu of this uid's) are waiting to be closed; try again",
+		    closing, mine);
 	/* A packet socket of protocol 0 receives nothing until bound. */
 	if (s->domain == AF_PACKET) {
 		protocol = 0;

@@ -9,6 +9,8 @@
 #ifndef SOCK_H
 #define SOCK_H
 
+#include <sys/types.h>
+
 #include <stdbool.h>
 #include <jansson.h>
 
@@ -26,6 +28,7 @@ struct sock_setup {
 	const struct filter	*filter;	/* NULL or empty: none */
 	bool			 lock_filter;
 	bool			 blocking;	/* passed as it is made */
+	uid_t			 uid;		/* who asks: closes it owes */
 };
 
 /* A protocol for domain: ETH_P_* for packet, IPPROTO_* or a name
