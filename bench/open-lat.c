@@ -165,7 +165,7 @@ main(int argc, char **argv)
 		rl.rlim_cur = kept + WARMUP + 64;
 		if (rl.rlim_max < rl.rlim_cur)
 			errx(1, "RLIMIT_NOFILE hard limit %llu is too low for "
-			    "-n %lu", (unsigned long long)rl.rlim_max, n);
+			    "-k %lu", (unsigned long long)rl.rlim_max, kept);
 		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
 			err(1, "setrlimit");
 	}
@@ -193,9 +193,9 @@ main(int argc, char **argv)
 	qsort(lat, n, sizeof *lat, cmp_u64);
 	for (i = 0; i < n; i++)
 		sum += lat[i];
-	printf("{\"mode\":\"%s\",\"n\":%lu,\"kept\":%lu,\"p50_us\":%.1f,\"p99_us\":%.1f,"
-	    "\"mean_us\":%.1f,\"max_us\":%.1f}\n", mode, n, kept,
-	    lat[n / 2] / 1e3, lat[(n * 99) / 100] / 1e3,
+	printf("{\"mode\":\"%s\",\"n\":%lu,\"kept\":%lu,\"p50_us\":%.1f,"
+	    "\"p99_us\":%.1f,\"mean_us\":%.1f,\"max_us\":%.1f}\n", mode, n,
+	    kept, lat[n / 2] / 1e3, lat[(n * 99) / 100] / 1e3,
 	    (double)sum / n / 1e3, lat[n - 1] / 1e3);
 	free(lat);
 	free(fds);

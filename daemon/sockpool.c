@@ -24,14 +24,16 @@
 #define POOL_BACKOFF_S	1	/* after socket() failed */
 
 struct pool {
-	int	 type;
-	bool	 wanted;
-	unsigned n;
-	int	 fds[POOL_SIZE];
+	int		 type;
+	bool		 wanted;
+	unsigned	 n;
+	int		 fds[POOL_SIZE];
 };
 
-static struct pool	 pools[] = { { .type = SOCK_RAW },
-			    { .type = SOCK_DGRAM } };
+static struct pool	 pools[] = {
+	{ .type = SOCK_RAW },
+	{ .type = SOCK_DGRAM },
+};
 #define NPOOLS		(sizeof pools / sizeof pools[0])
 
 static struct worker	 w = WORKER_INIT;
@@ -97,9 +99,7 @@ pool_main(void *arg)
 		} else if (p->n < POOL_SIZE && !w.stopping) {
 			p->fds[p->n++] = fd;
 		} else {
-			pthread_mutex_unlock(&w.lock);
-			close(fd);
-			pthread_mutex_lock(&w.lock);
+			closer_close(fd);	/* stopping: no grace period here */
 		}
 	}
 	pthread_mutex_unlock(&w.lock);

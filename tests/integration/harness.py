@@ -405,7 +405,9 @@ class Daemon:
         lists them for the daemon's namespace (/proc/PID/net/packet:
         sk RefCnt Type Proto Iface R Rmem User Inode).  Returns the
         inodes, having checked that no more are held than the pool's
-        bound."""
+        bound.  A client's handle opened with protocol 0 and no
+        interface looks the same and is counted here too: the bound
+        still catches more than a few of them leaking."""
         idle = set()
         with open(f"/proc/{self.pid}/net/packet") as f:
             next(f)
