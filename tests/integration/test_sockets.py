@@ -1835,11 +1835,14 @@ class HygieneTests(SocketTestCase):
         try:
             storm = spawn_as_user(TEST_UID, TEST_GID, open_close_passed,
                                   self.path, self.ns.ifname, 4000)
-            peak = base
+            peak, closing, root = base, 0, self.root_client()
             while not select.select([storm.rfd], [], [], 0.01)[0]:
                 peak = max(peak, len(os.listdir(f"/proc/{d.pid}/fd")))
+                closing = max(closing, ok(root.call("stats"))["daemon"][
+                    "sockets_closing"])
             out = storm.result()
             ended = time.monotonic()
+            root.close()
         finally:
             stop.open()
         pings = pinger.result()
@@ -1858,11 +1861,18 @@ class HygieneTests(SocketTestCase):
         self.assertEqual(managed["busy"], 0, managed)
         self.assertEqual(closed, base, "the sockets were not all closed "
                          "within 3 s of the storm")
+        self.assertGreater(closing, 0, "stats never showed a close waiting")
+        self.assertLessEqual(closing, 1024 + 64)
+        # Its fds are gone from the table while their closes still wait.
+        root = self.root_client()
+        self.assertTrue(wait_until(lambda: ok(root.call("stats"))["daemon"][
+            "sockets_closing"] == 0, timeout=2.0), "stats: closes pending")
         worst = max(lat for _, lat in pings)
         self.assertLess(worst, 0.5, f"a ping took {worst * 1000:.0f} ms")
         sys.stderr.write(f"\n  storm: {out['ok']} passed, {out['busy']} "
                          f"refused busy, {managed['ok']} managed by another "
-                         f"uid; daemon fds {base} -> peak {peak}, "
+                         f"uid; daemon fds {base} -> peak {peak} "
+                         f"({closing} closing), "
                          f"all closed {drained:.2f} s after; worst ping "
                          f"{worst * 1000:.1f} ms\n")
 
