@@ -1856,7 +1856,8 @@ class HygieneTests(SocketTestCase):
         closed = d.wait_fd_count(base, timeout=3.0)
         drained = time.monotonic() - ended
         self.assertEqual(out["ok"] + out["busy"], 4000, out)
-        self.assertGreater(out["ok"], 500, out)
+        # More than the 256 a uid may leave: closes went on meanwhile.
+        self.assertGreater(out["ok"], 256, out)
         # 257 of the storm's, some of the other uid's, the pool's 16.
         self.assertLessEqual(peak, base + 256 + 96,
                              f"the daemon held {peak} fds ({out}, "
