@@ -13,7 +13,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -22,6 +21,7 @@
 
 #include "log.h"
 #include "resolve.h"
+#include "worker.h"
 
 enum job_state { JOB_QUEUED, JOB_RUNNING, JOB_DONE };
 
@@ -144,25 +144,15 @@ worker_main(void *arg)
 static void
 spawn_worker(void)
 {
-	sigset_t all, old;
-	pthread_attr_t attr;
 	pthread_t t;
-	int r;
 
 	if (nidle > 0 || nthreads >= RESOLVE_THREADS)
 		return;
-	/* Signals are the loop's; a worker takes none. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	r = pthread_create(&t, &attr, worker_main, NULL);
-	pthread_attr_destroy(&attr);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (r == 0)
+	if (worker_spawn(&t, worker_main, NULL, 0) == 0) {
+		pthread_detach(t);
 		nthreads++;
-	else if (nthreads == 0)
-		log_warn("resolver: cannot start a worker: %s", strerror(r));
+	} else if (nthreads == 0)
+		log_warn("resolver: cannot start a worker: %s", strerror(errno));
 }
 
 /* Allocate a job for uid within the limits; NULL with e set. */

@@ -1,6 +1,8 @@
 /*
- * A helper thread with its own lock and condition, started once and
- * stopped by the loop: the closer and the socket pool are each one.
+ * Helper threads.  A worker has its own lock and condition, is started
+ * once and stopped by the loop: the closer and the socket pool are each
+ * one.  worker_spawn starts any thread (resolvers, parallel closes) with
+ * the loop's signals blocked.
  */
 #ifndef WORKER_H
 #define WORKER_H
