@@ -445,6 +445,7 @@ class PacketBindPolicyTests(SocketTestCase):
         self.ns, self.path = self.daemon.netns, self.daemon.socket_path
         c = self.client()
         ifname = self.ns.ifname
+        base = self.daemon.settled_fd_count()
         for proto in ("ETH_P_ALL", "ip"):
             with self.subTest(open_bind=proto):
                 assert_error(c.call(
@@ -453,6 +454,8 @@ class PacketBindPolicyTests(SocketTestCase):
                                          "ifname": ifname,
                                          "protocol": proto}),
                     "denied", any_id=True, names="binding to protocol")
+        self.assertEqual(self.daemon.settled_fd_count(), base,
+                         "a denied open left a socket behind")
         h = self.open(c, "packet", "raw", protocol="arp", ifname=ifname)
         assert_error(c.call("bind", handle=h, address=f"packet:{ifname}/"
                             "0x0003"), "denied", any_id=True,
