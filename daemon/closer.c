@@ -1,25 +1,33 @@
 /*
- * The closer thread: a queue of fds to close and jobs to run, guarded by
- * a mutex, drained in batches, in order.  The fds stay allocated until
- * closed, so their numbers cannot be reused by the loop while queued.
- * Once woken the thread lets a batch gather for CLOSER_GATHER_NS: while
- * it gathers, a hand-over is a mutex lock, not a futex call and a context
- * switch per request.  The gather is short because the daemon's close of
- * a passed socket is the last one whenever its client closed first, and
- * the last close of a packet socket waits for a grace period (8-36 ms):
- * a closer that falls behind a client opening and closing fast makes
- * every close of its the last, falls further behind, and the queue grows
- * without end.  So a run of fds goes to up to CLOSER_THREADS threads at
- * once, whose waits share grace periods, as soon as one close of the run
- * is seen to wait; and closer_pending() and closer_pending_for() (what
+ * The closer: a queue of fds to close and one of jobs to run, guarded by
+ * a mutex, taken one at a time, in order, by up to CLOSER_THREADS
+ * threads; one job runs at a time (a ring's set-up and take-down on one
+ * socket must not cross).  The fds stay allocated until closed, so their
+ * numbers cannot be reused by the loop while queued.  A thread woken from
+ * sleep lets work gather for CLOSER_GATHER_NS: while one is awake, a
+ * hand-over is a mutex lock, not a futex call and a context switch per
+ * request.
+ *
+ * Most closes take a microsecond, but the last close of a packet socket
+ * waits for a grace period (8-36 ms), and the daemon's close of a passed
+ * socket is the last one whenever its client closed first.  A closer
+ * stuck in one such wait while quick closes queue behind it would make
+ * them last ones too (their clients close meanwhile), fall further
+ * behind, and never catch up.  So a hand-over that finds every awake
+ * thread stuck (holding an item for over CLOSER_SLOW_NS) wakes or starts
+ * another, and no queued close waits behind a wait.  Threads are started
+ * on demand and kept.  closer_pending() and closer_pending_for() (what
  * one uid's sockets left) let opens refuse while the queue is long.
  */
 #include <sys/types.h>
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,10 +39,9 @@
 #define CLOSER_GATHER_NS	(100 * 1000)
 #define CLOSER_THREADS		16
 #define CLOSER_STACK		(64 * 1024)
-#define CLOSER_SLOW_NS		(1000 * 1000)	/* a close that waited */
+#define CLOSER_SLOW_NS		(1000 * 1000)	/* a close that waits */
 #define CLOSER_OWNERS		64
 
-static struct worker	 w = WORKER_INIT;
 /* A job, or an fd to close when fn is NULL. */
 struct item {
 	void		(*fn)(void *);
@@ -43,141 +50,190 @@ struct item {
 	int		 owner;		/* slot in owners[], or -1 */
 };
 
-static struct item	*queue;
-static size_t		 queued, capacity;
-static atomic_size_t	 pending;	/* fds handed over, not yet closed */
-/* The same per uid that asked for them, under w.lock; a uid past the
- * table's size goes uncounted. */
+struct fifo {
+	struct item	*items;		/* items[head..tail) */
+	size_t		 head, tail, capacity;
+};
+
+/* Everything below is under lock. */
+static pthread_mutex_t	 lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t	 cond = PTHREAD_COND_INITIALIZER;
+static bool		 running, stopping, job_running;
+static struct fifo	 closes, jobs;
+static struct {
+	pthread_t	 thread;
+	long long	 since;		/* holding an item since; 0: none */
+	bool		 asleep;
+}			 threads[CLOSER_THREADS];
+static int		 nthreads, nasleep;
+/* The fds handed over per uid that asked for them; a uid past the table's
+ * size goes uncounted. */
 static struct {
 	uid_t		 uid;
 	size_t		 n;
 }			 owners[CLOSER_OWNERS];
-
-struct slice {
-	struct item	*items;
-	size_t		 n, first, step;
-};
+static atomic_size_t	 pending;	/* fds handed over, not yet closed */
 
 static void
-close_fd(const struct item *it)
+run_item(const struct item *it)
 {
+	if (it->fn != NULL) {
+		it->fn(it->arg);
+		return;
+	}
 	close(it->fd);
 	if (it->owner >= 0) {
-		pthread_mutex_lock(&w.lock);
+		pthread_mutex_lock(&lock);
 		owners[it->owner].n--;
-		pthread_mutex_unlock(&w.lock);
+		pthread_mutex_unlock(&lock);
 	}
 	atomic_fetch_sub(&pending, 1);
 }
 
-static void *
-close_slice(void *arg)
+/* Whether a thread may take an item now; with lock held. */
+static bool
+takeable(void)
 {
-	struct slice *sl = arg;
-	size_t i;
-
-	for (i = sl->first; i < sl->n; i += sl->step)
-		close_fd(&sl->items[i]);
-	return NULL;
+	return closes.head < closes.tail ||
+	    (jobs.head < jobs.tail && !job_running);
 }
 
-/* Close the fds of n items on up to CLOSER_THREADS threads at once. */
-static void
-close_parallel(struct item *items, size_t n)
+static bool
+all_done(void)
 {
-	pthread_t th[CLOSER_THREADS];
-	struct slice sl[CLOSER_THREADS];
-	bool started[CLOSER_THREADS];
-	size_t i, nth = n < CLOSER_THREADS ? n : CLOSER_THREADS;
-
-	for (i = 0; i < nth; i++) {
-		sl[i] = (struct slice){ items, n, i, nth };
-		started[i] = nth > 1 && worker_spawn(&th[i], close_slice,
-		    &sl[i], CLOSER_STACK) == 0;
-		if (!started[i])
-			close_slice(&sl[i]);
-	}
-	for (i = 0; i < nth; i++)
-		if (started[i])
-			pthread_join(th[i], NULL);
+	return closes.head == closes.tail && jobs.head == jobs.tail &&
+	    !job_running;
 }
 
-/*
- * Close the fds of n items.  Most closes are not the last reference and
- * take a microsecond: one after the other.  Once one waits for a grace
- * period, the rest of the run likely will too: they go in parallel.
- */
-static void
-close_run(struct item *items, size_t n)
+/* The next item: a job first, when none runs. */
+static struct item
+take(void)
 {
-	long long t0;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		t0 = bucket_now_ns();
-		close_fd(&items[i]);
-		if (bucket_now_ns() - t0 > CLOSER_SLOW_NS && i + 1 < n) {
-			close_parallel(items + i + 1, n - i - 1);
-			break;
-		}
+	if (jobs.head < jobs.tail && !job_running) {
+		job_running = true;
+		return jobs.items[jobs.head++];
 	}
+	return closes.items[closes.head++];
 }
 
 static void *
 closer_main(void *arg)
 {
 	const struct timespec gather = { 0, CLOSER_GATHER_NS };
-	struct item *batch;
-	size_t n, i, run;
+	int self = (int)(intptr_t)arg;
+	struct item it;
 
-	pthread_mutex_lock(&w.lock);
+	pthread_mutex_lock(&lock);
 	for (;;) {
-		while (queued == 0 && !w.stopping)
-			pthread_cond_wait(&w.cond, &w.lock);
-		if (queued == 0 && w.stopping)
-			break;
-		if (!w.stopping) {
-			pthread_mutex_unlock(&w.lock);
-			nanosleep(&gather, NULL);
-			pthread_mutex_lock(&w.lock);
-		}
-		batch = queue;
-		n = queued;
-		queue = NULL;
-		queued = capacity = 0;
-		pthread_mutex_unlock(&w.lock);
-		for (i = 0; i < n; i += run) {
-			for (run = 0; i + run < n && batch[i + run].fn == NULL;
-			    run++)
-				;
-			if (run > 0) {
-				close_run(&batch[i], run);
-			} else {
-				batch[i].fn(batch[i].arg);
-				run = 1;
+		if (!takeable()) {
+			if (stopping && all_done())
+				break;
+			threads[self].asleep = true;
+			nasleep++;
+			while (!takeable() && !(stopping && all_done()))
+				pthread_cond_wait(&cond, &lock);
+			threads[self].asleep = false;
+			nasleep--;
+			if (!stopping) {
+				pthread_mutex_unlock(&lock);
+				nanosleep(&gather, NULL);
+				pthread_mutex_lock(&lock);
 			}
+			continue;
 		}
-		free(batch);
-		pthread_mutex_lock(&w.lock);
+		it = take();
+		threads[self].since = bucket_now_ns();
+		pthread_mutex_unlock(&lock);
+		run_item(&it);
+		pthread_mutex_lock(&lock);
+		threads[self].since = 0;
+		if (it.fn != NULL) {
+			job_running = false;
+			if (jobs.head < jobs.tail)
+				pthread_cond_signal(&cond);
+		}
+		if (stopping && all_done())
+			pthread_cond_broadcast(&cond);
 	}
-	pthread_mutex_unlock(&w.lock);
+	pthread_mutex_unlock(&lock);
 	return NULL;
+}
+
+/* Start one more thread; with lock held.  -1 (errno) if it cannot. */
+static int
+spawn(void)
+{
+	if (nthreads == CLOSER_THREADS) {
+		errno = EAGAIN;
+		return -1;
+	}
+	threads[nthreads].since = 0;
+	threads[nthreads].asleep = false;
+	if (worker_spawn(&threads[nthreads].thread, closer_main,
+	    (void *)(intptr_t)nthreads, CLOSER_STACK) == -1)
+		return -1;
+	nthreads++;
+	return 0;
+}
+
+/* After a hand-over, with lock held: see that a thread will take it soon.
+ * One awake and not stuck will; else wake one, else start one. */
+static void
+kick(void)
+{
+	long long now = 0;
+	int i;
+
+	for (i = 0; i < nthreads; i++) {
+		if (threads[i].asleep)
+			continue;
+		if (threads[i].since == 0)
+			return;
+		if (now == 0)
+			now = bucket_now_ns();
+		if (now - threads[i].since < CLOSER_SLOW_NS)
+			return;
+	}
+	if (nasleep > 0)
+		pthread_cond_signal(&cond);
+	else if (spawn() == -1 && errno != EAGAIN)
+		log_warn("closer: cannot start a thread: %s", strerror(errno));
 }
 
 int
 closer_start(void)
 {
-	return worker_start(&w, closer_main);
+	int r;
+
+	pthread_mutex_lock(&lock);
+	if ((r = spawn()) == 0)
+		running = true;
+	pthread_mutex_unlock(&lock);
+	return r;
 }
 
 void
 closer_stop(void)
 {
-	worker_stop(&w);
+	int i;
+
+	if (!running)
+		return;
+	pthread_mutex_lock(&lock);
+	stopping = true;
+	pthread_cond_broadcast(&cond);
+	pthread_mutex_unlock(&lock);
+	for (i = 0; i < nthreads; i++)
+		pthread_join(threads[i].thread, NULL);
+	free(closes.items);
+	free(jobs.items);
+	closes = jobs = (struct fifo){ NULL, 0, 0, 0 };
+	nthreads = nasleep = 0;
+	running = stopping = false;
 }
 
 /* The slot counting uid's fds, taking a free one; -1 when all are taken.
- * With w.lock held. */
+ * With lock held. */
 static int
 owner_slot(uid_t uid, bool take)
 {
@@ -194,29 +250,46 @@ owner_slot(uid_t uid, bool take)
 	return take ? free_slot : -1;
 }
 
+/* Append it to f; -1 when memory runs out.  With lock held. */
+static int
+push(struct fifo *f, struct item it)
+{
+	struct item *n;
+	size_t ncap;
+
+	if (f->tail == f->capacity && f->head > 0) {
+		memmove(f->items, f->items + f->head, (f->tail - f->head) *
+		    sizeof *f->items);
+		f->tail -= f->head;
+		f->head = 0;
+	}
+	if (f->tail == f->capacity) {
+		ncap = f->capacity == 0 ? 64 : f->capacity * 2;
+		if ((n = realloc(f->items, ncap * sizeof *n)) == NULL)
+			return -1;
+		f->items = n;
+		f->capacity = ncap;
+	}
+	f->items[f->tail++] = it;
+	return 0;
+}
+
 /* Queue it (an fd charged to its uid); false when memory runs out (the
  * caller does it inline). */
 static bool
 enqueue(struct item it, const uid_t *uid)
 {
-	struct item *nq;
-	size_t ncap;
-
-	pthread_mutex_lock(&w.lock);
-	if (queued == capacity) {
-		ncap = capacity == 0 ? 64 : capacity * 2;
-		if ((nq = realloc(queue, ncap * sizeof *nq)) == NULL) {
-			pthread_mutex_unlock(&w.lock);
-			return false;
-		}
-		queue = nq;
-		capacity = ncap;
-	}
+	pthread_mutex_lock(&lock);
 	if (uid != NULL && (it.owner = owner_slot(*uid, true)) != -1)
 		owners[it.owner].n++;
-	queue[queued++] = it;
-	pthread_cond_signal(&w.cond);
-	pthread_mutex_unlock(&w.lock);
+	if (push(it.fn != NULL ? &jobs : &closes, it) == -1) {
+		if (it.owner >= 0)
+			owners[it.owner].n--;
+		pthread_mutex_unlock(&lock);
+		return false;
+	}
+	kick();
+	pthread_mutex_unlock(&lock);
 	return true;
 }
 
@@ -226,10 +299,10 @@ close_charged(int fd, const uid_t *uid)
 	if (fd < 0)
 		return;
 	atomic_fetch_add(&pending, 1);
-	if (w.running && enqueue((struct item){ NULL, NULL, fd, -1 }, uid))
+	if (running && enqueue((struct item){ NULL, NULL, fd, -1 }, uid))
 		return;
 	atomic_fetch_sub(&pending, 1);
-	if (w.running)
+	if (running)
 		log_warn("closer: out of memory, closing fd %d inline", fd);
 	close(fd);
 }
@@ -249,9 +322,9 @@ closer_close_for(int fd, uid_t uid)
 void
 closer_run(void (*fn)(void *), void *arg)
 {
-	if (w.running && enqueue((struct item){ fn, arg, -1, -1 }, NULL))
+	if (running && enqueue((struct item){ fn, arg, -1, -1 }, NULL))
 		return;
-	if (w.running)
+	if (running)
 		log_warn("closer: out of memory, running a job inline");
 	fn(arg);
 }
@@ -268,9 +341,9 @@ closer_pending_for(uid_t uid)
 	size_t n = 0;
 	int i;
 
-	pthread_mutex_lock(&w.lock);
+	pthread_mutex_lock(&lock);
 	if ((i = owner_slot(uid, false)) != -1)
 		n = owners[i].n;
-	pthread_mutex_unlock(&w.lock);
+	pthread_mutex_unlock(&lock);
 	return n;
 }

@@ -1,9 +1,9 @@
 /*
- * The closer: a thread that closes socket fds for the event loop.  Closing
+ * The closer: threads that close socket fds for the event loop.  Closing
  * an AF_PACKET socket waits for an RCU grace period (8-36 ms here), so the
  * loop never closes a socket itself.  Other socket work that waits for
- * one (setting up a packet ring, taking it down) runs there too, in the
- * order it was handed over.
+ * one (setting up a packet ring, taking it down) runs there too: jobs one
+ * at a time, in the order they were handed over.
  */
 #ifndef CLOSER_H
 #define CLOSER_H
@@ -13,7 +13,7 @@
 #include <stddef.h>
 
 int	closer_start(void);
-/* Close everything still queued, then stop the thread. */
+/* Close everything still queued, then stop the threads. */
 void	closer_stop(void);
 /* Hand fd over; it is closed soon, off the loop thread.  Never blocks on
  * the close itself.  Closes inline when the thread is not running. */
@@ -23,8 +23,8 @@ void	closer_close_for(int fd, uid_t uid);
 /* How many fds handed over are not closed yet, in all and of one uid. */
 size_t	closer_pending(void);
 size_t	closer_pending_for(uid_t uid);
-/* Run fn(arg) on the thread (inline when it is not running), after
- * everything handed over before. */
+/* Run fn(arg) on a closer thread (inline when none runs), after the
+ * jobs handed over before. */
 void	closer_run(void (*fn)(void *), void *arg);
 
 #endif

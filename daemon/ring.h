@@ -2,8 +2,8 @@
  * TPACKET_V3 receive rings for batch subscriptions (proto/PROTOCOL.md,
  * Batches): the kernel copies each frame into a block of shared memory,
  * the daemon takes whole blocks.  Putting a ring on a socket or taking it
- * off waits for an RCU grace period (8-36 ms here), so the closer thread
- * does both, in order, on a dup of the socket; the loop hears of a set-up
+ * off waits for an RCU grace period (8-36 ms here), so the closer does
+ * both, in order, on a dup of the socket; the loop hears of a set-up
  * through an eventfd.
  */
 #ifndef RING_H

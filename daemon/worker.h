@@ -1,8 +1,8 @@
 /*
  * Helper threads.  A worker has its own lock and condition, is started
- * once and stopped by the loop: the closer and the socket pool are each
- * one.  worker_spawn starts any thread (resolvers, parallel closes) with
- * the loop's signals blocked.
+ * once and stopped by the loop: the socket pool is one.  worker_spawn
+ * starts any thread (resolvers, closers) with the loop's signals
+ * blocked.
  */
 #ifndef WORKER_H
 #define WORKER_H
