@@ -37,6 +37,7 @@ import struct
 import sys
 import time
 import unittest
+from concurrent.futures import ThreadPoolExecutor
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -336,6 +337,35 @@ def open_close_passed(path, ifname, total):
                 assert_error(resp, "EAGAIN", any_id=True, names="busy")
                 assert not fds, resp
                 out["busy"] += 1
+    return out
+
+
+def open_rounds_passed(path, ifname, rounds, kept):
+    """Close a managed packet socket (the daemon's close waits a grace
+    period), ask for kept passed ones at once, then close them all (16 at
+    a time: each close is the last and waits), rounds times: {"ok": n,
+    "busy": n}; any other answer fails."""
+    out = {"ok": 0, "busy": 0}
+    params = {"op": "open", "domain": "packet", "type": "raw",
+              "protocol": "all", "ifname": ifname, "pass": True}
+    with Client(path, timeout=10.0) as c, \
+            ThreadPoolExecutor(16) as closers:
+        for r in range(rounds):
+            resp = c.call("open", domain="packet", type="raw",
+                          protocol="all", ifname=ifname)
+            assert_ok(c.call("close", handle=ok(resp)["handle"]))
+            held = []
+            for i in range(kept):
+                c.send_json({"id": r * kept + i, **params})
+            for i in range(kept):
+                resp, fds = c.recv_response_fds(r * kept + i)
+                held += fds
+                if resp["ok"]:
+                    out["ok"] += 1
+                else:
+                    assert_error(resp, "EAGAIN", any_id=True, names="busy")
+                    out["busy"] += 1
+            list(closers.map(os.close, held))
     return out
 
 
@@ -1824,6 +1854,25 @@ class HygieneTests(SocketTestCase):
         self.assertLess(typical, 0.05, why)
         self.assertLess(worst, 0.5, why)
 
+
+    def test_held_passed_sockets_close_quick_in_the_daemon(self):
+        """A client that holds a round of passed sockets and then closes
+        them makes its own closes the last ones: the daemon's copies,
+        handed to the closer as each is passed, close at once, even while
+        the closer still waits on earlier ones.  A closer that let them
+        queue behind one wait would hold them past the client's closes,
+        each then a grace period of its own, and fall behind for good:
+        opens refused "busy" within a few rounds."""
+        d = self.start()
+        base = d.settled_fd_count()
+        out = spawn_as_user(TEST_UID, TEST_GID, open_rounds_passed,
+                            self.path, self.ns.ifname, 20, 100).result()
+        self.assertEqual(out, {"ok": 2000, "busy": 0})
+        root = self.root_client()
+        self.assertTrue(wait_until(lambda: ok(root.call("stats"))["daemon"][
+            "sockets_closing"] == 0, timeout=2.0), "stats: closes pending")
+        root.close()
+        self.assertEqual(d.wait_fd_count(base), base)
 
     def test_open_close_storm_stays_bounded(self):
         """A client that opens passed packet sockets and closes each at
