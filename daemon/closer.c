@@ -1,7 +1,7 @@
 /*
- * The closer: a queue of fds to close and one of jobs to run, guarded by
- * a mutex, taken one at a time, in order, by up to CLOSER_THREADS
- * threads; one job runs at a time (a ring's set-up and take-down on one
+ * The closer: a stack of fds to close and a queue of jobs to run, guarded
+ * by a mutex, taken one at a time by up to CLOSER_THREADS threads; jobs
+ * run one at a time, in order (a ring's set-up and take-down on one
  * socket must not cross).  The fds stay allocated until closed, so their
  * numbers cannot be reused by the loop while queued.  A thread woken from
  * sleep lets work gather for CLOSER_GATHER_NS: while one is awake, a
@@ -11,13 +11,14 @@
  * Most closes take a microsecond, but the last close of a packet socket
  * waits for a grace period (8-36 ms), and the daemon's close of a passed
  * socket is the last one whenever its client closed first.  A closer
- * stuck in one such wait while quick closes queue behind it would make
- * them last ones too (their clients close meanwhile), fall further
- * behind, and never catch up.  So a hand-over that finds every awake
- * thread stuck (holding an item for over CLOSER_SLOW_NS) wakes or starts
- * another, and no queued close waits behind a wait.  Threads are started
- * on demand and kept.  closer_pending() and closer_pending_for() (what
- * one uid's sockets left) let opens refuse while the queue is long.
+ * that let fresh closes wait behind such waits would make them last ones
+ * too (their clients close meanwhile), fall further behind and never
+ * catch up.  So the newest close goes first; a hand-over that finds every
+ * awake thread stuck (holding an item for over CLOSER_SLOW_NS) wakes
+ * another; and the last free thread never takes a close that has waited
+ * that long (likely a last one).  closer_pending() and
+ * closer_pending_for() (what one uid's sockets left) let opens refuse
+ * while the stack is deep.
  */
 #include <sys/types.h>
 
@@ -48,6 +49,7 @@ struct item {
 	void		*arg;
 	int		 fd;
 	int		 owner;		/* slot in owners[], or -1 */
+	long long	 queued;	/* bucket_now_ns() */
 };
 
 struct fifo {
@@ -90,22 +92,41 @@ run_item(const struct item *it)
 	atomic_fetch_sub(&pending, 1);
 }
 
-/* Whether a thread may take an item now; with lock held. */
-static bool
-takeable(void)
+static int
+free_threads(void)
 {
-	return closes.head < closes.tail ||
-	    (jobs.head < jobs.tail && !job_running);
+	int i, n = 0;
+
+	for (i = 0; i < nthreads; i++)
+		if (!threads[i].asleep && threads[i].since == 0)
+			n++;
+	return n;
+}
+
+/*
+ * Whether the calling thread may take an item now; with lock held.  A
+ * close queued CLOSER_SLOW_NS ago or more is likely a last one (its
+ * client has had time to close): the last thread free leaves it alone,
+ * for the fresh ones to come.
+ */
+static bool
+takeable(long long now)
+{
+	if (jobs.head < jobs.tail && !job_running)
+		return true;
+	if (closes.tail == 0)
+		return false;
+	return stopping || now - closes.items[closes.tail - 1].queued <
+	    CLOSER_SLOW_NS || nasleep > 0 || free_threads() > 1;
 }
 
 static bool
 all_done(void)
 {
-	return closes.head == closes.tail && jobs.head == jobs.tail &&
-	    !job_running;
+	return closes.tail == 0 && jobs.head == jobs.tail && !job_running;
 }
 
-/* The next item: a job first, when none runs. */
+/* The next item: a job first, when none runs, then the newest close. */
 static struct item
 take(void)
 {
@@ -113,7 +134,7 @@ take(void)
 		job_running = true;
 		return jobs.items[jobs.head++];
 	}
-	return closes.items[closes.head++];
+	return closes.items[--closes.tail];
 }
 
 static void *
@@ -125,12 +146,13 @@ closer_main(void *arg)
 
 	pthread_mutex_lock(&lock);
 	for (;;) {
-		if (!takeable()) {
+		if (!takeable(bucket_now_ns())) {
 			if (stopping && all_done())
 				break;
 			threads[self].asleep = true;
 			nasleep++;
-			while (!takeable() && !(stopping && all_done()))
+			while (!takeable(bucket_now_ns()) &&
+			    !(stopping && all_done()))
 				pthread_cond_wait(&cond, &lock);
 			threads[self].asleep = false;
 			nasleep--;
@@ -159,57 +181,47 @@ closer_main(void *arg)
 	return NULL;
 }
 
-/* Start one more thread; with lock held.  -1 (errno) if it cannot. */
-static int
-spawn(void)
-{
-	if (nthreads == CLOSER_THREADS) {
-		errno = EAGAIN;
-		return -1;
-	}
-	threads[nthreads].since = 0;
-	threads[nthreads].asleep = false;
-	if (worker_spawn(&threads[nthreads].thread, closer_main,
-	    (void *)(intptr_t)nthreads, CLOSER_STACK) == -1)
-		return -1;
-	nthreads++;
-	return 0;
-}
-
 /* After a hand-over, with lock held: see that a thread will take it soon.
- * One awake and not stuck will; else wake one, else start one. */
+ * One awake and not stuck will; else wake one. */
 static void
-kick(void)
+kick(long long now)
 {
-	long long now = 0;
 	int i;
 
 	for (i = 0; i < nthreads; i++) {
 		if (threads[i].asleep)
 			continue;
-		if (threads[i].since == 0)
-			return;
-		if (now == 0)
-			now = bucket_now_ns();
-		if (now - threads[i].since < CLOSER_SLOW_NS)
+		if (threads[i].since == 0 ||
+		    now - threads[i].since < CLOSER_SLOW_NS)
 			return;
 	}
 	if (nasleep > 0)
 		pthread_cond_signal(&cond);
-	else if (spawn() == -1 && errno != EAGAIN)
-		log_warn("closer: cannot start a thread: %s", strerror(errno));
 }
 
+/* All the threads start at once: starting one on demand would take the
+ * loop's time when it can least spare it. */
 int
 closer_start(void)
 {
-	int r;
+	int saved;
 
 	pthread_mutex_lock(&lock);
-	if ((r = spawn()) == 0)
-		running = true;
+	for (nthreads = 0; nthreads < CLOSER_THREADS; nthreads++) {
+		threads[nthreads].since = 0;
+		threads[nthreads].asleep = false;
+		if (worker_spawn(&threads[nthreads].thread, closer_main,
+		    (void *)(intptr_t)nthreads, CLOSER_STACK) == -1)
+			break;
+	}
+	running = nthreads > 0;
 	pthread_mutex_unlock(&lock);
-	return r;
+	if (nthreads == CLOSER_THREADS)
+		return 0;
+	saved = errno;
+	closer_stop();
+	errno = saved;
+	return -1;
 }
 
 void
@@ -279,6 +291,7 @@ push(struct fifo *f, struct item it)
 static bool
 enqueue(struct item it, const uid_t *uid)
 {
+	it.queued = bucket_now_ns();
 	pthread_mutex_lock(&lock);
 	if (uid != NULL && (it.owner = owner_slot(*uid, true)) != -1)
 		owners[it.owner].n++;
@@ -288,7 +301,7 @@ enqueue(struct item it, const uid_t *uid)
 		pthread_mutex_unlock(&lock);
 		return false;
 	}
-	kick();
+	kick(it.queued);
 	pthread_mutex_unlock(&lock);
 	return true;
 }
@@ -299,7 +312,7 @@ close_charged(int fd, const uid_t *uid)
 	if (fd < 0)
 		return;
 	atomic_fetch_add(&pending, 1);
-	if (running && enqueue((struct item){ NULL, NULL, fd, -1 }, uid))
+	if (running && enqueue((struct item){ NULL, NULL, fd, -1, 0 }, uid))
 		return;
 	atomic_fetch_sub(&pending, 1);
 	if (running)
@@ -322,7 +335,7 @@ closer_close_for(int fd, uid_t uid)
 void
 closer_run(void (*fn)(void *), void *arg)
 {
-	if (running && enqueue((struct item){ fn, arg, -1, -1 }, NULL))
+	if (running && enqueue((struct item){ fn, arg, -1, -1, 0 }, NULL))
 		return;
 	if (running)
 		log_warn("closer: out of memory, running a job inline");
