@@ -6,7 +6,10 @@
  * Only the open is timed: closing a packet socket waits for an RCU grace
  * period (8-36 ms), so the fds of a round of -k opens (100) are kept and
  * then closed together, untimed, by a pool of threads whose waits
- * overlap.  Keeping many would cost: packet_create() appends each socket
+ * overlap.  -m echo is the floor under -m daemon: the same request sent
+ * on a SOCK_SEQPACKET pair to a forked process that answers each with a
+ * message of the response's size and a socket fd (SCM_RIGHTS), no work
+ * between.  Keeping many would cost: packet_create() appends each socket
  * to the tail of the namespace's list of packet sockets, walking it
  * (3 us with 100 open here, 27 us with 2000, 145 us with 5000), so the
  * rounds hold the count to what a host usually has, for the daemon's
@@ -15,6 +18,7 @@
  */
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <arpa/inet.h>
 #include <linux/if_ether.h>
@@ -44,7 +48,7 @@ struct closer {
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: open-lat -m daemon|bare|bind -i ifname "
+	fprintf(stderr, "usage: open-lat -m daemon|bare|bind|echo -i ifname "
 	    "[-p socket] [-n count] [-k kept] [-b busy_poll_us]\n");
 	exit(2);
 }
@@ -75,6 +79,69 @@ open_daemon(struct rs_conn *c, const char *params)
 
 	if ((fd = rs_open_json(c, params)) == -1)
 		errx(1, "open: %s", rs_last_error(c));
+	return fd;
+}
+
+/* The echo server: answer every request with a response-sized message
+ * carrying fd, until the other end closes. */
+static void
+echo_serve(int s, int fd)
+{
+	char buf[512], resp[] = "{\"id\":1,\"ok\":true,\"handle\":1,"
+	    "\"passed\":true,\"domain\":\"AF_PACKET\","
+	    "\"type\":\"SOCK_RAW\",\"protocol\":\"ETH_P_ALL\"}";
+	char cbuf[CMSG_SPACE(sizeof fd)] = { 0 };
+	struct iovec iov = { resp, sizeof resp - 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+	    .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof fd);
+	memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+	while (recv(s, buf, sizeof buf, 0) > 0)
+		if (sendmsg(s, &m, 0) == -1)
+			err(1, "echo: sendmsg");
+	_exit(0);
+}
+
+/* Start the echo server; the socket to it. */
+static int
+echo_start(pid_t *pid)
+{
+	int sv[2], fd;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1 ||
+	    (fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		err(1, "echo: socket");
+	if ((*pid = fork()) == -1)
+		err(1, "fork");
+	if (*pid == 0) {
+		close(sv[0]);
+		echo_serve(sv[1], fd);
+	}
+	close(sv[1]);
+	close(fd);
+	return sv[0];
+}
+
+static int
+open_echo(int s, const char *params)
+{
+	char buf[512], cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { buf, sizeof buf };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+	    .msg_control = cbuf, .msg_controllen = sizeof cbuf };
+	struct cmsghdr *cm;
+	int fd;
+
+	if (send(s, params, strlen(params), 0) == -1 ||
+	    recvmsg(s, &m, MSG_CMSG_CLOEXEC) <= 0)
+		err(1, "echo");
+	if ((cm = CMSG_FIRSTHDR(&m)) == NULL || cm->cmsg_type != SCM_RIGHTS)
+		errx(1, "echo: no fd");
+	memcpy(&fd, CMSG_DATA(cm), sizeof fd);
 	return fd;
 }
 
@@ -124,7 +191,8 @@ main(int argc, char **argv)
 	uint64_t *lat, t0, sum = 0;
 	unsigned long n = 2000, kept = 100, busy_poll_us = 0, i, j;
 	char params[256];
-	int *fds, opt, daemon, do_bind;
+	int *fds, opt, daemon, do_bind, echo, echo_fd = -1;
+	pid_t echo_pid = -1;
 
 	while ((opt = getopt(argc, argv, "m:p:i:n:k:b:")) != -1) {
 		switch (opt) {
@@ -155,7 +223,8 @@ main(int argc, char **argv)
 		usage();
 	daemon = strcmp(mode, "daemon") == 0;
 	do_bind = strcmp(mode, "bind") == 0;
-	if (!daemon && !do_bind && strcmp(mode, "bare") != 0)
+	echo = strcmp(mode, "echo") == 0;
+	if (!daemon && !do_bind && !echo && strcmp(mode, "bare") != 0)
 		usage();
 	if (daemon && path == NULL)
 		usage();
@@ -175,13 +244,19 @@ main(int argc, char **argv)
 	if (daemon && ((c = rs_conn_open(path)) == NULL ||
 	    rs_conn_set_busy_poll(c, (unsigned)busy_poll_us) == -1))
 		err(1, "connect %s", path);
+	if (echo)
+		echo_fd = echo_start(&echo_pid);
 	snprintf(params, sizeof params, "{\"domain\":\"AF_PACKET\","
 	    "\"type\":\"SOCK_RAW\",\"protocol\":\"ETH_P_ALL\","
 	    "\"ifname\":\"%s\",\"pass\":true}", ifname);
 	for (i = 0, j = 0; i < n + WARMUP; i++) {
 		t0 = bench_now_ns();
-		fds[j++] = daemon ? open_daemon(c, params) :
-		    open_bare(ifname, do_bind);
+		if (daemon)
+			fds[j++] = open_daemon(c, params);
+		else if (echo)
+			fds[j++] = open_echo(echo_fd, params);
+		else
+			fds[j++] = open_bare(ifname, do_bind);
 		if (i >= WARMUP)
 			lat[i - WARMUP] = bench_now_ns() - t0;
 		if ((i >= WARMUP && j >= kept) || i + 1 == n + WARMUP) {
@@ -190,6 +265,10 @@ main(int argc, char **argv)
 		}
 	}
 	rs_conn_close(c);
+	if (echo) {
+		close(echo_fd);
+		waitpid(echo_pid, NULL, 0);
+	}
 	qsort(lat, n, sizeof *lat, cmp_u64);
 	for (i = 0; i < n; i++)
 		sum += lat[i];

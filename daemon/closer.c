@@ -3,10 +3,11 @@
  * by a mutex, taken one at a time by up to CLOSER_THREADS threads; jobs
  * run one at a time, in order (a ring's set-up and take-down on one
  * socket must not cross).  The fds stay allocated until closed, so their
- * numbers cannot be reused by the loop while queued.  A thread woken from
- * sleep lets work gather for CLOSER_GATHER_NS: while one is awake, a
- * hand-over is a mutex lock, not a futex call and a context switch per
- * request.
+ * numbers cannot be reused by the loop while queued.  A thread that has
+ * worked lingers for CLOSER_LINGER_NS before it sleeps, and looks only
+ * when that ends: while one lingers, a hand-over is a mutex lock, not a
+ * futex call and a context switch per request (which on this VM cost
+ * more than the rest of an open).
  *
  * Most closes take a microsecond, but the last close of a packet socket
  * waits for a grace period (8-36 ms), and the daemon's close of a passed
@@ -37,7 +38,7 @@
 #include "log.h"
 #include "worker.h"
 
-#define CLOSER_GATHER_NS	(100 * 1000)
+#define CLOSER_LINGER_NS	(500 * 1000)
 #define CLOSER_THREADS		16
 #define CLOSER_STACK		(64 * 1024)
 #define CLOSER_SLOW_NS		(1000 * 1000)	/* a close that waits */
@@ -60,7 +61,7 @@ struct fifo {
 /* Everything below is under lock. */
 static pthread_mutex_t	 lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t	 cond = PTHREAD_COND_INITIALIZER;
-static bool		 running, stopping, job_running;
+static bool		 running, stopping, job_running, lingering;
 static struct fifo	 closes, jobs;
 static struct {
 	pthread_t	 thread;
@@ -92,32 +93,33 @@ run_item(const struct item *it)
 	atomic_fetch_sub(&pending, 1);
 }
 
-static int
-free_threads(void)
+/* Whether a thread but self is asleep or free; with lock held. */
+static bool
+another_free(int self)
 {
-	int i, n = 0;
+	int i;
 
 	for (i = 0; i < nthreads; i++)
-		if (!threads[i].asleep && threads[i].since == 0)
-			n++;
-	return n;
+		if (i != self && (threads[i].asleep || threads[i].since == 0))
+			return true;
+	return false;
 }
 
 /*
- * Whether the calling thread may take an item now; with lock held.  A
- * close queued CLOSER_SLOW_NS ago or more is likely a last one (its
- * client has had time to close): the last thread free leaves it alone,
- * for the fresh ones to come.
+ * Whether thread self may take an item now; with lock held.  A close
+ * queued CLOSER_SLOW_NS ago or more is likely a last one (its client has
+ * had time to close): the last thread free leaves it alone, for the fresh
+ * ones to come.
  */
 static bool
-takeable(long long now)
+takeable(int self, long long now)
 {
 	if (jobs.head < jobs.tail && !job_running)
 		return true;
 	if (closes.tail == 0)
 		return false;
 	return stopping || now - closes.items[closes.tail - 1].queued <
-	    CLOSER_SLOW_NS || nasleep > 0 || free_threads() > 1;
+	    CLOSER_SLOW_NS || another_free(self);
 }
 
 static bool
@@ -137,45 +139,67 @@ take(void)
 	return closes.items[--closes.tail];
 }
 
+/* Wait until deadline (bucket_now_ns()) or a signal; with lock held. */
+static void
+wait_until(long long deadline)
+{
+	struct timespec ts = { deadline / 1000000000LL,
+	    deadline % 1000000000LL };
+
+	pthread_cond_clockwait(&cond, &lock, CLOCK_MONOTONIC, &ts);
+}
+
 static void *
 closer_main(void *arg)
 {
-	const struct timespec gather = { 0, CLOSER_GATHER_NS };
 	int self = (int)(intptr_t)arg;
+	bool worked = false;
+	long long now, deadline;
 	struct item it;
 
 	pthread_mutex_lock(&lock);
 	for (;;) {
-		if (!takeable(bucket_now_ns())) {
-			if (stopping && all_done())
-				break;
-			threads[self].asleep = true;
-			nasleep++;
-			while (!takeable(bucket_now_ns()) &&
-			    !(stopping && all_done()))
-				pthread_cond_wait(&cond, &lock);
-			threads[self].asleep = false;
-			nasleep--;
-			if (!stopping) {
-				pthread_mutex_unlock(&lock);
-				nanosleep(&gather, NULL);
-				pthread_mutex_lock(&lock);
+		now = bucket_now_ns();
+		if (takeable(self, now)) {
+			it = take();
+			threads[self].since = now;
+			pthread_mutex_unlock(&lock);
+			run_item(&it);
+			pthread_mutex_lock(&lock);
+			threads[self].since = 0;
+			worked = true;
+			if (it.fn != NULL) {
+				job_running = false;
+				if (jobs.head < jobs.tail)
+					pthread_cond_signal(&cond);
 			}
+			if (stopping && all_done())
+				pthread_cond_broadcast(&cond);
 			continue;
 		}
-		it = take();
-		threads[self].since = bucket_now_ns();
-		pthread_mutex_unlock(&lock);
-		run_item(&it);
-		pthread_mutex_lock(&lock);
-		threads[self].since = 0;
-		if (it.fn != NULL) {
-			job_running = false;
-			if (jobs.head < jobs.tail)
-				pthread_cond_signal(&cond);
-		}
 		if (stopping && all_done())
-			pthread_cond_broadcast(&cond);
+			break;
+		if (worked && !lingering && !stopping) {
+			/* Free, not asleep: the hand-overs of the next
+			 * CLOSER_LINGER_NS wake nobody. */
+			lingering = true;
+			worked = false;
+			deadline = now + CLOSER_LINGER_NS;
+			while (!stopping && !takeable(self, now) &&
+			    now < deadline) {
+				wait_until(deadline);
+				now = bucket_now_ns();
+			}
+			lingering = false;
+			continue;
+		}
+		threads[self].asleep = true;
+		nasleep++;
+		while (!takeable(self, bucket_now_ns()) &&
+		    !(stopping && all_done()))
+			pthread_cond_wait(&cond, &lock);
+		threads[self].asleep = false;
+		nasleep--;
 	}
 	pthread_mutex_unlock(&lock);
 	return NULL;
