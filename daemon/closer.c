@@ -53,8 +53,9 @@ struct item {
 	long long	 queued;	/* bucket_now_ns() */
 };
 
+/* items[head..tail): jobs are taken at head, closes at tail. */
 struct fifo {
-	struct item	*items;		/* items[head..tail) */
+	struct item	*items;
 	size_t		 head, tail, capacity;
 };
 
