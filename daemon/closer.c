@@ -69,7 +69,7 @@ static struct {
 	long long	 since;		/* holding an item since; 0: none */
 	bool		 asleep;
 }			 threads[CLOSER_THREADS];
-static int		 nthreads, nasleep;
+static int		 nthreads;
 /* The fds handed over per uid that asked for them; a uid past the table's
  * size goes uncounted. */
 static struct {
@@ -195,12 +195,10 @@ closer_main(void *arg)
 			continue;
 		}
 		threads[self].asleep = true;
-		nasleep++;
 		while (!takeable(self, bucket_now_ns()) &&
 		    !(stopping && all_done()))
 			pthread_cond_wait(&cond, &lock);
 		threads[self].asleep = false;
-		nasleep--;
 	}
 	pthread_mutex_unlock(&lock);
 	return NULL;
@@ -211,16 +209,17 @@ closer_main(void *arg)
 static void
 kick(long long now)
 {
+	bool sleeper = false;
 	int i;
 
 	for (i = 0; i < nthreads; i++) {
 		if (threads[i].asleep)
-			continue;
-		if (threads[i].since == 0 ||
+			sleeper = true;
+		else if (threads[i].since == 0 ||
 		    now - threads[i].since < CLOSER_SLOW_NS)
 			return;
 	}
-	if (nasleep > 0)
+	if (sleeper)
 		pthread_cond_signal(&cond);
 }
 
@@ -265,7 +264,7 @@ closer_stop(void)
 	free(closes.items);
 	free(jobs.items);
 	closes = jobs = (struct fifo){ NULL, 0, 0, 0 };
-	nthreads = nasleep = 0;
+	nthreads = 0;
 	running = stopping = false;
 }
 
