@@ -207,8 +207,13 @@ do_open(struct request *req, struct open_args *a, bool server)
 			return OP_FAIL;
 	}
 	if (sock_receives(s.domain, s.type)) {
-		linktype = filter_linktype(s.domain, s.type, s.ifname !=
-		    NULL ? ifctl_arphrd(s.ifname) : sock_arphrd(s.ifindex));
+		/* Only a filter to compile needs the link type (and its
+		 * lookup, an ioctl on every open). */
+		if (a->filter != NULL || (req->rule != NULL &&
+		    req->rule->allow.filter != NULL))
+			linktype = filter_linktype(s.domain, s.type,
+			    s.ifname != NULL ? ifctl_arphrd(s.ifname) :
+			    sock_arphrd(s.ifindex));
 		if (policy_filter(req->rule, linktype, &pf, &req->err) == -1)
 			return OP_FAIL;
 	} else if (a->filter != NULL || a->bpf != NULL)
