@@ -111,25 +111,47 @@ name_of(long v, unsigned group)
 	return c != NULL ? json_string(c->name) : json_integer(v);
 }
 
-static void
-decode_socket(struct cmsghdr *cm, json_t *o)
+/* Close the fds of one SCM_RIGHTS message off the loop (any may be a
+ * packet socket whose last reference this is); how many. */
+static size_t
+close_rights(const struct cmsghdr *cm, uid_t uid)
 {
 	size_t n = cm->cmsg_len - CMSG_LEN(0), i;
+	int fd;
+
+	for (i = 0; i + sizeof fd <= n; i += sizeof fd) {
+		memcpy(&fd, CMSG_DATA(cm) + i, sizeof fd);
+		closer_close_for(fd, uid);
+	}
+	return n / sizeof fd;
+}
+
+size_t
+cmsg_close_fds(struct msghdr *msg, uid_t uid)
+{
+	struct cmsghdr *cm;
+	size_t n = 0;
+
+	for (cm = CMSG_FIRSTHDR(msg); cm != NULL; cm = CMSG_NXTHDR(msg, cm))
+		if (cm->cmsg_level == SOL_SOCKET &&
+		    cm->cmsg_type == SCM_RIGHTS)
+			n += close_rights(cm, uid);
+	return n;
+}
+
+static void
+decode_socket(struct cmsghdr *cm, json_t *o, uid_t uid)
+{
+	size_t n = cm->cmsg_len - CMSG_LEN(0);
 	struct timespec ts;
 	struct timeval tv;
-	int fd;
 
 	switch (cm->cmsg_type) {
 	case SCM_RIGHTS:
-		/* Never keep an fd someone sent through a managed socket;
-		 * close it off the loop (it may be a packet socket). */
-		for (i = 0; i + sizeof fd <= n; i += sizeof fd) {
-			memcpy(&fd, CMSG_DATA(cm) + i, sizeof fd);
-			closer_close(fd);
-		}
+		/* Never keep an fd someone sent through a managed socket. */
 		json_object_set_new(o, "type", json_string("SCM_RIGHTS"));
 		json_object_set_new(o, "closed", json_integer(
-		    (json_int_t)(n / sizeof fd)));
+		    (json_int_t)close_rights(cm, uid)));
 		json_object_del(o, "data");
 		break;
 	case SO_TIMESTAMPNS:
@@ -202,7 +224,7 @@ decode_packet(struct cmsghdr *cm, json_t *o)
 }
 
 json_t *
-cmsg_decode(struct msghdr *msg)
+cmsg_decode(struct msghdr *msg, uid_t uid)
 {
 	json_t *list = json_array(), *o;
 	struct cmsghdr *cm;
@@ -220,7 +242,7 @@ cmsg_decode(struct msghdr *msg)
 		json_object_set_new(o, "data", rs_base64_json(CMSG_DATA(cm),
 		    cm->cmsg_len - CMSG_LEN(0)));
 		if (cm->cmsg_level == SOL_SOCKET)
-			decode_socket(cm, o);
+			decode_socket(cm, o, uid);
 		else if (cm->cmsg_level == SOL_PACKET)
 			decode_packet(cm, o);
 		else

@@ -7,8 +7,12 @@
 #ifndef CMSG_H
 #define CMSG_H
 
-#include <stdbool.h>
+#include <sys/types.h>
 #include <sys/socket.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+
 #include <jansson.h>
 
 #include "error.h"
@@ -25,7 +29,19 @@ struct cmsg_buf {
  * only when spoof is allowed. */
 int	 cmsg_encode(const json_t *list, bool spoof, struct cmsg_buf *out,
 	     struct rs_error *e);
-/* Decode what recvmsg returned; fds it carried are closed and counted. */
-json_t	*cmsg_decode(struct msghdr *msg);
+/*
+ * The most fds one message can carry (the kernel's SCM_MAX_FD).  Every
+ * recvmsg on a socket a client can send fds to leaves room for them all:
+ * the kernel releases those that do not fit on the thread that reads, and
+ * the last release of a packet socket waits a grace period.
+ */
+#define CMSG_MAX_FDS	253
+#define CMSG_FDS_SPACE	CMSG_SPACE(sizeof(int) * CMSG_MAX_FDS)
+
+/* Decode what recvmsg returned; fds it carried are closed (counted as
+ * uid's) and counted. */
+json_t	*cmsg_decode(struct msghdr *msg, uid_t uid);
+/* Close every fd msg carried, off the loop, counted as uid's; how many. */
+size_t	 cmsg_close_fds(struct msghdr *msg, uid_t uid);
 
 #endif

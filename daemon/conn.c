@@ -15,6 +15,7 @@
 #include <event2/event.h>
 
 #include "closer.h"
+#include "cmsg.h"
 #include "conn.h"
 #include "dispatch.h"
 #include "envelope.h"
@@ -52,8 +53,10 @@ conn_new(struct daemon *d, int fd)
 	struct conn *c;
 	int size = CONN_SNDBUF, r;
 
+	/* A refused connection is closed off the loop too: datagrams it
+	 * queued before the accept may carry fds (cmsg.h). */
 	if ((c = calloc(1, sizeof *c)) == NULL) {
-		close(fd);
+		closer_close(fd);
 		return;
 	}
 	c->d = d;
@@ -64,7 +67,7 @@ conn_new(struct daemon *d, int fd)
 	if ((r = peer_from_socket(fd, &c->peer)) < 0) {
 		log_warn("conn %llu: no peer credentials (%s): refused",
 		    (unsigned long long)c->id, strerror(-r));
-		close(fd);
+		closer_close(fd);
 		free(c);
 		return;
 	}
@@ -73,8 +76,8 @@ conn_new(struct daemon *d, int fd)
 		log_warn("conn %llu: uid %u pid %d: too many connections",
 		    (unsigned long long)c->id, (unsigned)c->peer.uid,
 		    (int)c->peer.pid);
+		closer_close_for(fd, c->peer.uid);
 		peer_clear(&c->peer);
-		close(fd);
 		free(c);
 		return;
 	}
@@ -89,8 +92,8 @@ conn_new(struct daemon *d, int fd)
 	if (c->ev_read == NULL || c->ev_write == NULL) {
 		event_free(c->ev_read);
 		event_free(c->ev_write);
+		closer_close_for(fd, c->peer.uid);
 		peer_clear(&c->peer);
-		close(fd);
 		free(c);
 		return;
 	}
@@ -149,7 +152,8 @@ conn_close(struct conn *c, const char *why)
 	event_free(c->ev_read);
 	event_free(c->ev_write);
 	c->ev_read = c->ev_write = NULL;
-	close(c->fd);
+	/* Datagrams still queued may carry fds (cmsg.h). */
+	closer_close_for(c->fd, c->peer.uid);
 	c->fd = -1;
 	TAILQ_REMOVE(&d->conns, c, entry);
 	d->nconns--;
@@ -287,29 +291,6 @@ conn_post(struct conn *c, const json_t *msg)
 	return 0;
 }
 
-/* Close every fd a client tried to pass us; returns how many. */
-static size_t
-close_passed_fds(struct msghdr *msg)
-{
-	struct cmsghdr *cm;
-	size_t n = 0, i, count;
-	int fd;
-
-	for (cm = CMSG_FIRSTHDR(msg); cm != NULL; cm = CMSG_NXTHDR(msg, cm)) {
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		count = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (i = 0; i < count; i++) {
-			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof fd);
-			/* It may be a packet socket whose last reference
-			 * this is: never closed on the loop. */
-			closer_close(fd);
-			n++;
-		}
-	}
-	return n;
-}
-
 bool
 peer_hung_up(int fd)
 {
@@ -324,7 +305,7 @@ static bool
 conn_read_one(struct conn *c)
 {
 	union {
-		char		buf[CMSG_SPACE(sizeof(int) * 64)];
+		char		buf[CMSG_FDS_SPACE];
 		struct cmsghdr	align;
 	} u;
 	struct iovec iov = { .iov_base = c->d->rxbuf,
@@ -340,7 +321,7 @@ conn_read_one(struct conn *c)
 			conn_close(c, strerror(errno));
 		return false;
 	}
-	nfds = close_passed_fds(&msg);
+	nfds = cmsg_close_fds(&msg, c->peer.uid);
 	if (n == 0 && nfds == 0) {
 		if (peer_hung_up(c->fd)) {
 			conn_close(c, "peer closed");

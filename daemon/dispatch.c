@@ -333,7 +333,7 @@ request_pass_fd(struct request *req, int fd, const char *what)
 	json_t *list;
 
 	if (req->nfds >= CONN_MAX_PASS_FDS) {
-		closer_close(fd);
+		closer_close_for(fd, req->conn->peer.uid);
 		return rs_error_set(&req->err, RS_E_ERRNO, EMFILE,
 		    "too many fds in one response");
 	}

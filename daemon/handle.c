@@ -14,7 +14,7 @@ handle_new(struct conn *c, int fd, int domain, int type, int protocol)
 	struct handle *h;
 
 	if ((h = calloc(1, sizeof *h)) == NULL) {
-		closer_close(fd);
+		closer_close_for(fd, c->peer.uid);
 		return NULL;
 	}
 	h->conn = c;

@@ -331,8 +331,9 @@ do_recv(struct request *req, struct io_args *a, bool msgop, bool from)
 	/* Only unix sockets carry fds (packet sockets refuse the flag). */
 	if (h->domain == AF_UNIX)
 		flags |= MSG_CMSG_CLOEXEC;
+	/* A unix socket's fds are always taken, to be closed (cmsg.h). */
 	if ((buf = malloc((size_t)a->size + 1)) == NULL ||
-	    (msgop && a->control_size > 0 &&
+	    ((h->domain == AF_UNIX || (msgop && a->control_size > 0)) &&
 	    (ctl = calloc(1, sizeof *ctl)) == NULL)) {
 		free(buf);
 		return rs_error_set(&req->err, RS_E_ERRNO, ENOMEM,
@@ -343,6 +344,9 @@ do_recv(struct request *req, struct io_args *a, bool msgop, bool from)
 	if (ctl != NULL) {
 		msg.msg_control = ctl->buf;
 		msg.msg_controllen = (size_t)a->control_size;
+		if (h->domain == AF_UNIX && msg.msg_controllen <
+		    CMSG_FDS_SPACE)
+			msg.msg_controllen = CMSG_FDS_SPACE;
 	}
 	n = recvmsg(h->fd, &msg, flags);
 	if (n == -1) {
@@ -361,10 +365,12 @@ do_recv(struct request *req, struct io_args *a, bool msgop, bool from)
 		request_set(req, "address", rs_addr_to_json(
 		    (struct sockaddr *)&ss, msg.msg_namelen));
 	if (msgop) {
-		request_set(req, "control", cmsg_decode(&msg));
+		request_set(req, "control", cmsg_decode(&msg,
+		    req->conn->peer.uid));
 		request_set(req, "msg_flags", rs_flags_names(msg.msg_flags &
 		    ~MSG_CMSG_CLOEXEC, RS_CG_MSG));
-	}
+	} else
+		cmsg_close_fds(&msg, req->conn->peer.uid);
 	free(buf);
 	free(ctl);
 	return OP_OK;

@@ -240,7 +240,7 @@ do_open(struct request *req, struct open_args *a, bool server)
 	    sock_finish(fd, &s, &req->err) == -1 ||
 	    (server && listen(fd, (int)a->backlog) == -1 &&
 	    rs_error_errno(&req->err, errno, "listen") == -1)) {
-		closer_close(fd);
+		closer_close_for(fd, req->conn->peer.uid);
 		goto fail;
 	}
 	filter_free(&both);

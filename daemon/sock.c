@@ -104,7 +104,7 @@ sock_new(const struct sock_setup *s, struct rs_error *e)
 		fd = sockpool_take(s->type);
 		if (fd != -1 && s->blocking && fcntl(fd, F_SETFL, 0) == -1) {
 			r = errno;
-			closer_close(fd);
+			closer_close_for(fd, s->uid);
 			return rs_error_errno(e, r, "fcntl");
 		}
 	} else
@@ -114,7 +114,7 @@ sock_new(const struct sock_setup *s, struct rs_error *e)
 		return rs_error_errno(e, errno, "socket");
 	if (s->filter != NULL && s->filter->len > 0 &&
 	    (r = filter_attach(fd, s->filter, s->lock_filter)) < 0) {
-		closer_close(fd);
+		closer_close_for(fd, s->uid);
 		return rs_error_errno(e, -r, "filter");
 	}
 	return fd;

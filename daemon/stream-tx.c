@@ -23,6 +23,7 @@
 
 #include <event2/event.h>
 
+#include "cmsg.h"
 #include "conn.h"
 #include "log.h"
 #include "op.h"
@@ -49,6 +50,10 @@ struct stream_tx {
 	unsigned		 nslots;
 	struct mmsghdr		 in[TX_READ];
 	struct iovec		 in_iov[TX_READ];
+	union {
+		char		 buf[CMSG_FDS_SPACE];
+		struct cmsghdr	 align;
+	}			 in_ctl[TX_READ];	/* fds, to close */
 	unsigned		 nin, cur;
 	size_t			 off;
 	struct mmsghdr		 out[TX_BATCH];
@@ -291,12 +296,20 @@ tx_read(struct stream *s)
 	for (i = 0; i < tx->nslots; i++)
 		tx->in[i].msg_hdr = (struct msghdr){
 			.msg_iov = &tx->in_iov[i], .msg_iovlen = 1,
+			.msg_control = tx->in_ctl[i].buf,
+			.msg_controllen = sizeof tx->in_ctl[i].buf,
 		};
-	n = recvmmsg(s->chan, tx->in, tx->nslots, MSG_DONTWAIT | MSG_TRUNC,
-	    NULL);
+	n = recvmmsg(s->chan, tx->in, tx->nslots, MSG_DONTWAIT | MSG_TRUNC |
+	    MSG_CMSG_CLOEXEC, NULL);
 	if (n <= 0)
 		return 0;
 	for (i = 0; i < (unsigned)n; i++) {
+		if (cmsg_close_fds(&tx->in[i].msg_hdr,
+		    s->h->conn->peer.uid) > 0) {
+			stream_reject(s, "a message carried fds: closed");
+			tx->in[i].msg_len = 0;
+			continue;
+		}
 		if (tx->in[i].msg_len != 0)
 			continue;
 		if (peer_hung_up(s->chan)) {

@@ -22,6 +22,7 @@
 
 #include "addr.h"
 #include "bytes.h"
+#include "closer.h"
 #include "conn.h"
 #include "log.h"
 #include "rawsock-channel.h"
@@ -167,8 +168,9 @@ stream_free(struct stream *s)
 		event_free(s->ev_report);
 	if (s->ev_down != NULL)
 		event_free(s->ev_down);
+	/* Messages still queued on the channel may carry fds (cmsg.h). */
 	if (s->chan != -1)
-		close(s->chan);
+		closer_close_for(s->chan, s->h->conn->peer.uid);
 	ring_free(s->ring, s->h->fd);
 	stream_tx_free(s);
 	free(s);

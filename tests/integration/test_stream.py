@@ -21,6 +21,7 @@ import base64
 import os
 import random
 import select
+import signal
 import socket
 import struct
 import sys
@@ -546,6 +547,50 @@ class SendTests(StreamTestCase):
                          "did not")
         self.assertEqual(self.handle_stats(c, h)["frames_out"], 2)
         self.assertTrue(self.daemon.alive())
+
+    def test_fds_written_on_the_channel_are_refused_and_closed(self):
+        """A frame written with 253 packet sockets attached (SCM_RIGHTS,
+        the writer's copies closed before the daemon reads, so its are
+        the last) is refused and counted, the fds closed off the loop:
+        another client's pings are answered meanwhile and the next frame
+        goes.  Read without room for them, the kernel would release them
+        on the loop, a grace period each (seconds)."""
+        self.start()
+        c = self.client()
+        h = self.open_packet(c)
+        _, chan = self.subscribe(c, h)
+        cap = self.peer_capture()
+        other = self.client()
+        base = self.daemon.settled_fd_count()
+        held = [socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
+                for _ in range(253)]
+        os.kill(self.daemon.pid, signal.SIGSTOP)
+        try:
+            socket.send_fds(chan, [message(self.to_peer(1, 100))],
+                            [s.fileno() for s in held])
+        finally:
+            for s in held:
+                s.close()
+            os.kill(self.daemon.pid, signal.SIGCONT)
+        t0 = time.monotonic()
+        worst = 0.0
+        while time.monotonic() - t0 < 1.0:
+            t = time.monotonic()
+            ok(other.call("ping"))
+            worst = max(worst, time.monotonic() - t)
+        self.assertLess(worst, 0.5, f"a ping waited {worst * 1000:.0f} ms")
+        ev = self.wait_event(c, "tx_rejected", h)
+        self.assertIn("fds", ev["reason"], ev)
+        self.assertEqual(self.daemon.wait_fd_count(base, timeout=15.0), base,
+                         "the fds sent were not closed")
+        chan.send(message(self.to_peer(2, 100)))
+        wait_until(lambda: len(cap.tagged()) >= 1, timeout=3.0,
+                   interval=0.05)
+        got = [frame_seq(f) for _, f in cap.finish(idle=0.3)]
+        self.assertEqual([g for g in got if g is not None], [2])
+        stats = self.handle_stats(c, h)
+        self.assertEqual((stats["frames_out"], stats["tx_rejected"]),
+                         (1, 1), stats)
 
     def test_tx_pps_slows_the_writer(self):
         """With tx_pps 200, 600 frames written at once take at least ~2.5 s
