@@ -2,6 +2,7 @@
  * Managed sockets: allocation, look-up, close.
  */
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "closer.h"
 #include "conn.h"
@@ -23,6 +24,7 @@ handle_new(struct conn *c, int fd, int domain, int type, int protocol)
 	h->domain = domain;
 	h->type = type;
 	h->protocol = protocol;
+	h->ring_off = -1;
 	TAILQ_INSERT_TAIL(&c->handles, h, entry);
 	c->nhandles++;
 	c->d->sockets_open++;
@@ -49,6 +51,8 @@ handle_unlink(struct handle *h)
 	struct conn *c = h->conn;
 
 	stream_stop(h);
+	if (h->ring_off != -1)
+		close(h->ring_off);
 	TAILQ_REMOVE(&c->handles, h, entry);
 	c->nhandles--;
 	c->d->sockets_open--;

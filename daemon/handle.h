@@ -27,6 +27,8 @@ struct handle {
 	bool			 filter_locked;
 	struct filter		 policy_filter;	/* attached with the client's */
 	struct stream		*stream;	/* subscribed: NULL if not */
+	int			 ring_off;	/* readable once the ring of a
+						 * subscription is off; -1 */
 	struct stats		 stats;
 };
 

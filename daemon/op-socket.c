@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -18,6 +19,9 @@
 #include "op.h"
 #include "policy.h"
 #include "sock.h"
+
+/* How long a pass waits for a ring to come off (a few grace periods). */
+#define PASS_WAIT_MS	10000
 
 struct open_args {
 	long		 domain;
@@ -332,16 +336,44 @@ close_op(struct request *req, void *argp)
 	return OP_OK;
 }
 
+/*
+ * The ring of an ended subscription comes off on the closer (ring.h): a
+ * socket passed before that would still carry it, and the client's own
+ * ring or recv would find it.  OP_OK once it is off, else park.
+ */
+static int
+ring_gone(struct request *req, struct handle *h)
+{
+	uint64_t n;
+
+	if (h->ring_off == -1)
+		return OP_OK;
+	if (read(h->ring_off, &n, sizeof n) == sizeof n) {
+		close(h->ring_off);
+		h->ring_off = -1;
+		return OP_OK;
+	}
+	if (req->timed_out)
+		return rs_error_set(&req->err, RS_E_ERRNO, ETIMEDOUT,
+		    "pass: the subscription's ring is still coming off");
+	return request_wait(req, h->ring_off, EV_READ, PASS_WAIT_MS);
+}
+
 static int
 pass_op(struct request *req, void *argp)
 {
 	struct handle_args *a = argp;
 	struct handle *h;
-	int one = 1;
+	int one = 1, r;
 
 	if ((h = op_handle(req, a->handle)) == NULL ||
 	    policy_check_pass(req->rule, &req->err) == -1)
 		return OP_FAIL;
+	if (h->stream != NULL)
+		return rs_error_set(&req->err, RS_E_BAD_REQUEST, 0, "handle "
+		    "%lld is subscribed: unsubscribe first", h->id);
+	if ((r = ring_gone(req, h)) != OP_OK)
+		return r;
 	/* The policy's filter must survive the hand-over. */
 	if (h->policy_filter.len > 0 && !h->filter_locked &&
 	    setsockopt(h->fd, SOL_SOCKET, SO_LOCK_FILTER, &one,

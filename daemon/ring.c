@@ -221,34 +221,49 @@ ring_block_size(const struct ring *r)
 struct unring {
 	int	fd;
 	int	version;
+	int	efd;		/* a dup of the caller's, or -1 */
 };
 
 static void
 teardown_job(void *arg)
 {
 	struct unring *u = arg;
+	uint64_t one = 1;
 
 	take_off(u->fd, u->version);
 	close(u->fd);
+	if (u->efd != -1) {
+		if (write(u->efd, &one, sizeof one) != sizeof one)
+			log_warn("ring: cannot signal a take-down: %s",
+			    strerror(errno));
+		close(u->efd);
+	}
 	free(u);
 }
 
-void
+int
 ring_free(struct ring *r, int fd)
 {
 	struct unring *u;
-	int version;
+	int version, efd;
 
 	if (r == NULL)
-		return;
+		return -1;
 	version = r->version;
 	unmap(r);
 	if ((u = malloc(sizeof *u)) == NULL ||
 	    (u->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1) {
 		log_warn("ring: cannot take a ring off: %s", strerror(errno));
 		free(u);
-		return;
+		return -1;
 	}
 	u->version = version;
+	u->efd = -1;
+	if ((efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) != -1 &&
+	    (u->efd = fcntl(efd, F_DUPFD_CLOEXEC, 0)) == -1) {
+		close(efd);
+		efd = -1;
+	}
 	closer_run(teardown_job, u);
+	return efd;
 }

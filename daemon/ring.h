@@ -35,7 +35,8 @@ void		 ring_block_done(struct ring *r);
 size_t		 ring_block_size(const struct ring *r);
 
 /* Unmap r and take it off fd (off the loop: dups fd), so the socket reads
- * through recv() again. */
-void		 ring_free(struct ring *r, int fd);
+ * through recv() again.  An eventfd, readable once the ring is off, for
+ * the caller to close; -1 when there was none or nobody can tell. */
+int		 ring_free(struct ring *r, int fd);
 
 #endif

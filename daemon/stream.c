@@ -153,6 +153,19 @@ stream_channel_bytes(const struct stream_opts *o)
 	return half > 2 * RS_FRAME_BATCH_MAX ? half : 2 * RS_FRAME_BATCH_MAX;
 }
 
+/* Take r off h's socket; a pass waits until it is off (op-socket.c). */
+static void
+ring_off(struct handle *h, struct ring *r)
+{
+	int efd;
+
+	if ((efd = ring_free(r, h->fd)) == -1)
+		return;
+	if (h->ring_off != -1)
+		close(h->ring_off);
+	h->ring_off = efd;
+}
+
 static void
 stream_free(struct stream *s)
 {
@@ -171,7 +184,7 @@ stream_free(struct stream *s)
 	/* Messages still queued on the channel may carry fds (cmsg.h). */
 	if (s->chan != -1)
 		closer_close_for(s->chan, s->h->conn->peer.uid);
-	ring_free(s->ring, s->h->fd);
+	ring_off(s->h, s->ring);
 	stream_tx_free(s);
 	free(s);
 }
@@ -195,7 +208,7 @@ stream_start(struct handle *h, const struct stream_opts *o, int *channel,
 	else if ((s = calloc(1, sizeof *s)) == NULL)
 		rs_error_errno(e, ENOMEM, "subscribe");
 	if (s == NULL) {
-		ring_free(o->ring, h->fd);
+		ring_off(h, o->ring);
 		return -1;
 	}
 	s->h = h;

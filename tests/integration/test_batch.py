@@ -29,6 +29,9 @@ from harness import run_tests, wait_until  # noqa: E402
 # The contract's header, then caplen and a reserved word.
 REC = struct.Struct("=HBBIQIIHHHHII")
 BATCH_VERSION = 2
+SOL_PACKET = 263             # linux/socket.h
+PACKET_VERSION = 10         # linux/if_packet.h
+TPACKET_V2 = 1
 BATCH_MAX = 128 * 1024
 FIELDS = ("magic", "version", "flags", "handle", "ts_ns", "orig_len",
           "drops", "addr_len", "hdr_len", "vlan_tci", "vlan_tpid", "caplen",
@@ -304,6 +307,37 @@ class BatchTests(ts.StreamTestCase):
         peer.send(frame)
         resp = ts.ok(c.call("recv", handle=h, timeout_ms=2000))
         self.assertEqual(base64.b64decode(resp["data"]), frame)
+
+    def test_pass_after_a_batch_subscription(self):
+        """A subscribed handle is not passed (bad_request, nothing
+        changes); passed right after its batch subscription ends, the
+        socket comes without the daemon's ring (the take-down waits a
+        grace period on the closer, and the pass waits for it): its
+        PACKET_VERSION is back, the client can set its own, and recv gets
+        frames."""
+        self.start(ts.policy(spoof=True, **{"pass": True}))
+        c = self.client()
+        h = self.open_packet(c, protocol=ts.ETHERTYPE_TEST)
+        before = ts.ok(c.call("getsockopt", handle=h, level="SOL_PACKET",
+                              option="PACKET_VERSION"))["value"]
+        _, chan = self.subscribe(c, h, batch=True)
+        ts.err(c.call("pass", handle=h), "bad_request", names="subscribed")
+        peer = self.peer_sender()
+        peer.send(self.to_daemon(1, 100))
+        _, recs = read_batches(chan, 1, timeout=3.0)
+        self.assertEqual([ts.frame_seq(r["frame"]) for r in recs], [1])
+        ts.ok(c.call("unsubscribe", handle=h))
+        resp, fds = c.call_fds("pass", handle=h)
+        ts.ok(resp)
+        self.assertEqual(len(fds), 1, resp)
+        s = socket.socket(fileno=fds[0])
+        self.addCleanup(s.close)
+        self.assertEqual(s.getsockopt(SOL_PACKET, PACKET_VERSION), before)
+        s.setsockopt(SOL_PACKET, PACKET_VERSION, TPACKET_V2)  # EBUSY: ring
+        s.settimeout(3.0)
+        frame = self.to_daemon(2, 100)
+        peer.send(frame)
+        self.assertEqual(s.recv(2048), frame)
 
     def test_client_gone_during_ring_setup(self):
         """A client that subscribes and vanishes before the answer leaves
