@@ -25,6 +25,7 @@ handle_new(struct conn *c, int fd, int domain, int type, int protocol)
 	h->type = type;
 	h->protocol = protocol;
 	h->ring_off = -1;
+	h->linktype = -1;
 	TAILQ_INSERT_TAIL(&c->handles, h, entry);
 	c->nhandles++;
 	c->d->sockets_open++;

@@ -25,6 +25,7 @@ struct handle {
 	int			 protocol;	/* host order; ETH_P_* for packet */
 	int			 ifindex;	/* bound interface, 0: none */
 	bool			 filter_locked;
+	int			 linktype;	/* policy_filter's; -1: none */
 	struct filter		 policy_filter;	/* attached with the client's */
 	struct stream		*stream;	/* subscribed: NULL if not */
 	int			 ring_off;	/* readable once the ring of a

@@ -161,7 +161,7 @@ apply_options(struct request *req, int fd, int domain, const json_t *list)
 /* Hand the new socket out: as a passed fd or as a handle. */
 static int
 open_finish(struct request *req, const struct open_args *a,
-    const struct sock_setup *s, int fd, struct filter *pf)
+    const struct sock_setup *s, int fd, struct filter *pf, int linktype)
 {
 	struct handle *h;
 
@@ -176,11 +176,27 @@ open_finish(struct request *req, const struct open_args *a,
 		    "out of memory");
 	}
 	h->ifindex = s->ifindex;
+	if (pf->len > 0)
+		h->linktype = linktype;
 	h->filter_locked = s->lock_filter && s->filter != NULL &&
 	    s->filter->len > 0;
 	h->policy_filter = *pf;
 	request_audit_handle(req, h);
 	request_set(req, "handle", json_integer(h->id));
+	return 0;
+}
+
+/*
+ * A policy filter is compiled for one link type (the interface's): a
+ * packet raw socket that has one stays bound to an interface, never on
+ * all of them, where frames of other link types would be misread.
+ */
+static int
+filter_pins_interface(struct request *req, int domain, int type, int ifindex)
+{
+	if (domain == AF_PACKET && type == SOCK_RAW && ifindex == 0)
+		return rs_error_set(&req->err, RS_E_DENIED, 0, "the policy's "
+		    "filter holds on one interface's link type: give ifname");
 	return 0;
 }
 
@@ -218,8 +234,12 @@ do_open(struct request *req, struct open_args *a, bool server)
 			linktype = filter_linktype(s.domain, s.type,
 			    s.ifname != NULL ? ifctl_arphrd(s.ifname) :
 			    sock_arphrd(s.ifindex));
-		if (policy_filter(req->rule, linktype, &pf, &req->err) == -1)
+		if (policy_filter(req->rule, linktype, &pf, &req->err) == -1 ||
+		    (pf.len > 0 && filter_pins_interface(req, s.domain, s.type,
+		    s.ifindex) == -1)) {
+			filter_free(&pf);
 			return OP_FAIL;
+		}
 	} else if (a->filter != NULL || a->bpf != NULL)
 		return rs_error_set(&req->err, RS_E_BAD_REQUEST, 0,
 		    "filter: only raw and packet sockets take filters");
@@ -248,7 +268,8 @@ do_open(struct request *req, struct open_args *a, bool server)
 		goto fail;
 	}
 	filter_free(&both);
-	return open_finish(req, a, &s, fd, &pf) == -1 ? OP_FAIL : OP_OK;
+	return open_finish(req, a, &s, fd, &pf, linktype) == -1 ? OP_FAIL :
+	    OP_OK;
 fail:
 	filter_free(&both);
 	filter_free(&pf);
@@ -398,6 +419,28 @@ static const struct rs_param address_params[] = {
 	RS_PARAM_END
 };
 
+/*
+ * A packet socket's bind to ifindex 0 puts it on every interface (the
+ * check of addresses reads 0 as "the bound one", as sendto does); and one
+ * with the policy's filter keeps to interfaces of its link type.
+ */
+static int
+rebind_checks(struct request *req, const struct handle *h, int ifindex)
+{
+	if (ifindex == 0 && policy_check_unbound(req->rule, &req->err) == -1)
+		return -1;
+	if (h->linktype == -1)
+		return 0;
+	if (filter_pins_interface(req, h->domain, h->type, ifindex) == -1)
+		return -1;
+	if (filter_linktype(h->domain, h->type, sock_arphrd(ifindex)) !=
+	    h->linktype)
+		return rs_error_set(&req->err, RS_E_DENIED, 0, "bind: the "
+		    "policy's filter was compiled for another link type than "
+		    "this interface's");
+	return 0;
+}
+
 static int
 bind_op(struct request *req, void *argp)
 {
@@ -409,12 +452,14 @@ bind_op(struct request *req, void *argp)
 	    op_check_address(req, h->domain, h->ifindex, &a->address,
 	    true) == -1)
 		return OP_FAIL;
+	sll = (const struct sockaddr_ll *)&a->address.ss;
+	if (h->domain == AF_PACKET && a->address.ss.ss_family == AF_PACKET &&
+	    (rebind_checks(req, h, sll->sll_ifindex) == -1))
+		return OP_FAIL;
 	if (sock_bind(h->fd, &a->address, &req->err) == -1)
 		return OP_FAIL;
-	if (h->domain == AF_PACKET) {
-		sll = (const struct sockaddr_ll *)&a->address.ss;
+	if (h->domain == AF_PACKET)
 		h->ifindex = sll->sll_ifindex;
-	}
 	request_set(req, "address", op_sockname(h->fd, false));
 	return OP_OK;
 }

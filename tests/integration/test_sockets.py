@@ -1670,6 +1670,14 @@ class PolicyTests(SocketTestCase):
         err(c.call("open", domain="inet", type="dgram"), "denied")
         h = ok(c.call("open", ifname=self.ns.ifname, **base))["handle"]
         err(c.call("pass", handle=h), "denied", names="pass")
+        # ifindex 0 rebinds a packet socket to every interface.
+        err(c.call("bind", handle=h, address={"family": "packet"}),
+            "denied", names="every interface")
+        err(c.call("bind", handle=h, address={"family": "packet",
+                                              "ifname": "lo"}),
+            "denied", names="lo")
+        ok(c.call("bind", handle=h, address={"family": "packet",
+                                             "ifname": self.ns.ifname}))
         foreign = tagged_frame(peer, FOREIGN_MAC, b"spoofed")
         err(c.call("send", handle=h, data=b64(foreign)), "denied",
             names="spoof")
@@ -1692,6 +1700,27 @@ class PolicyTests(SocketTestCase):
         err(c2.call("open", ifname=self.ns.ifname, **base), "quota")
         ok(c.call("close", handle=h))
         ok(c2.call("open", ifname=self.ns.ifname, **base))
+
+    def test_policy_filter_keeps_a_socket_on_one_link_type(self):
+        """A rule with a filter and every interface: the filter is
+        compiled for one link type, so a packet raw socket that has it
+        is bound to an interface and stays on ones of that type: open
+        without ifname and bind to all (ifindex 0) are denied; lo (an
+        ethernet header too) and a cooked (dgram) socket are fine."""
+        self.daemon = self.start_daemon({"rules": [{
+            "match": {"uid": TEST_UID},
+            "allow": dict(MAIN_ALLOW, filter="not udp port 9")}]})
+        self.path = self.daemon.socket_path
+        ifname = self.daemon.netns.ifname
+        c = self.client()
+        base = {"domain": "packet", "type": "raw", "protocol": "all"}
+        err(c.call("open", **base), "denied", names="ifname")
+        h = ok(c.call("open", ifname=ifname, **base))["handle"]
+        err(c.call("bind", handle=h, address={"family": "packet"}),
+            "denied", names="ifname")
+        ok(c.call("bind", handle=h, address={"family": "packet",
+                                             "ifname": "lo"}))
+        ok(c.call("open", domain="packet", type="dgram", protocol="all"))
 
     def test_policy_filter_is_race_free(self):
         """A policy filter ("not udp port 9") on uid 4243's sockets: no
