@@ -85,8 +85,13 @@ put_on(struct ring_job *j, struct ring *r)
 		.tp_frame_nr = RING_BLOCK / RING_FRAME * r->nblocks,
 		.tp_retire_blk_tov = RING_RETIRE_MS,
 	};
+	struct tpacket_stats_v3 st;
+	socklen_t slen = sizeof st;
 	void *map;
 
+	/* Reading the counters resets them: the ring's drops count from
+	 * here, not what the socket dropped before. */
+	getsockopt(j->fd, SOL_PACKET, PACKET_STATISTICS, &st, &slen);
 	if (getsockopt(j->fd, SOL_PACKET, PACKET_VERSION, &j->version,
 	    &len) == -1 ||
 	    setsockopt(j->fd, SOL_PACKET, PACKET_VERSION, &v3,

@@ -69,6 +69,9 @@ void	 stream_json_frame(struct stream *s, const struct rx_frame *f);
 void	 stream_count_in(struct stream *s, uint64_t frames, uint64_t bytes);
 void	 stream_count_out(struct stream *s, uint64_t frames, uint64_t bytes);
 void	 stream_count_drops(struct stream *s, uint64_t n, bool kernel);
+/* The socket's drop total (SO_RXQ_OVFL, SO_MEMINFO) as just seen: count
+ * what is new since the last look (or the subscription's start). */
+void	 stream_kernel_total(struct stream *s, uint32_t total);
 void	 stream_reject(struct stream *s, const char *reason);
 /* Send dropped / tx_rejected events now or soon (rate-limited, and only
  * while the client reads its control connection). */

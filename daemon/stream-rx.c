@@ -182,8 +182,7 @@ read_ctl(struct stream *s, struct msghdr *m, struct rx_frame *f,
 		} else if (cm->cmsg_level == SOL_SOCKET &&
 		    cm->cmsg_type == SO_RXQ_OVFL) {
 			memcpy(&ovfl, CMSG_DATA(cm), sizeof ovfl);
-			stream_count_drops(s, ovfl - s->kernel_drops, true);
-			s->kernel_drops = ovfl;
+			stream_kernel_total(s, ovfl);
 		} else if (cm->cmsg_level == SOL_PACKET &&
 		    cm->cmsg_type == PACKET_AUXDATA) {
 			memcpy(&aux, CMSG_DATA(cm), sizeof aux);

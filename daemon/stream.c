@@ -189,6 +189,21 @@ stream_free(struct stream *s)
 	free(s);
 }
 
+/* Count from now on: what the socket dropped before the subscription is
+ * not its (a ring's counters were reset as it went on, ring.c). */
+static void
+drops_baseline(struct stream *s, int fd)
+{
+	uint32_t mem[SK_MEMINFO_VARS];
+	socklen_t len = sizeof mem;
+
+	if (s->ring != NULL)
+		return;
+	if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mem, &len) == 0 &&
+	    len >= sizeof mem)
+		s->kernel_drops = mem[SK_MEMINFO_DROPS];
+}
+
 int
 stream_start(struct handle *h, const struct stream_opts *o, int *channel,
     struct rs_error *e)
@@ -255,6 +270,7 @@ stream_start(struct handle *h, const struct stream_opts *o, int *channel,
 			setsockopt(h->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
 			    sizeof rcvbuf);
 	}
+	drops_baseline(s, h->fd);
 	h->stream = s;
 	event_add(s->ev_rx, NULL);
 	if (s->ev_tx != NULL)
@@ -434,6 +450,18 @@ stream_sync_drops(struct handle *h)
 	if (s == NULL || getsockopt(h->fd, SOL_SOCKET, SO_MEMINFO, mem,
 	    &len) == -1 || len < sizeof mem)
 		return;
-	stream_count_drops(s, mem[SK_MEMINFO_DROPS] - s->kernel_drops, true);
-	s->kernel_drops = mem[SK_MEMINFO_DROPS];
+	stream_kernel_total(s, mem[SK_MEMINFO_DROPS]);
+}
+
+/* A frame queued before the last look carries an older total than it
+ * saw: never counted backwards (the difference would wrap). */
+void
+stream_kernel_total(struct stream *s, uint32_t total)
+{
+	int32_t n = (int32_t)(total - s->kernel_drops);
+
+	if (n <= 0)
+		return;
+	stream_count_drops(s, (uint64_t)n, true);
+	s->kernel_drops = total;
 }

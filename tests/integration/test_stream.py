@@ -399,6 +399,35 @@ class ReceiveTests(StreamTestCase):
         self.assertEqual(stats["drops_kernel"], 0, stats)
         self.assertGreaterEqual(stats["frames_in"], n, stats)
 
+    def test_drops_before_the_subscription_are_not_its(self):
+        """A managed socket nobody read overflows before it is
+        subscribed: those drops are not the subscription's (none in the
+        headers or stats), and the frames queued before it still come,
+        also without a drop count wrapping to 4 billion."""
+        self.start()
+        c = self.client()
+        h = self.open_packet(c)
+        peer = self.peer_sender()
+        for i in range(2000):
+            peer.send(self.to_daemon(i, 1514))
+        _, chan = self.subscribe(c, h)
+        reader = ChannelReader(chan, timeout=20.0)
+        reader.start()
+        for i in range(5000, 5010):
+            peer.send(self.to_daemon(i, 100))
+        wait_until(lambda: 5009 in reader.seqs(), timeout=5.0,
+                   interval=0.05)
+        msgs = reader.finish(idle=0.3)
+        seqs = [frame_seq(m["frame"]) for m in msgs]
+        self.assertEqual([q for q in seqs if q is not None and q >= 5000],
+                         list(range(5000, 5010)))
+        self.assertGreater(len([q for q in seqs if q is not None and
+                                q < 2000]), 0, "the queued frames went")
+        self.assertEqual(sum(m["drops"] for m in msgs), 0)
+        stats = self.handle_stats(c, h)
+        self.assertEqual((stats["drops_kernel"], stats["drops_queue"]),
+                         (0, 0), stats)
+
     def test_snaplen_and_outgoing_flags(self):
         """snaplen cuts frames and sets the truncated flag, keeping
         orig_len; frames the daemon's host sends carry the outgoing flag
