@@ -213,3 +213,43 @@ op_list_add(struct request *req, json_t *list, json_t *entry, size_t *used)
 	json_array_append_new(list, entry);
 	return true;
 }
+
+static long
+frame_ethertype(const uint8_t *p, size_t n)
+{
+	long t = p[12] << 8 | p[13];
+
+	if ((t == ETH_P_8021Q || t == ETH_P_8021AD) && n >= ETH_HLEN + 4)
+		t = p[16] << 8 | p[17];
+	return t;
+}
+
+int
+op_check_frame(const struct policy_rule *r, const struct handle *h,
+    const struct rs_addr *to, const uint8_t *p, size_t n, struct rs_error *e)
+{
+	const struct sockaddr_ll *sll = (const struct sockaddr_ll *)&to->ss;
+	long proto = h->protocol;
+
+	if (to->len > 0) {
+		if (to->len < sizeof(sa_family_t) ||
+		    to->ss.ss_family != h->domain)
+			return rs_error_set(e, RS_E_BAD_REQUEST, 0,
+			    "address: not of the socket's family");
+		if (op_check_address_rule(r, h->domain, h->ifindex, to,
+		    false, e) == -1)
+			return -1;
+	}
+	if (h->domain == AF_PACKET && h->type == SOCK_RAW) {
+		if (n < ETH_HLEN)
+			return rs_error_set(e, RS_E_BAD_REQUEST, 0,
+			    "frame shorter than an ethernet header");
+		proto = frame_ethertype(p, n);
+	} else if (h->domain == AF_PACKET && to->len > 0 &&
+	    sll->sll_protocol != 0)
+		proto = ntohs(sll->sll_protocol);
+	if (h->domain == AF_PACKET &&
+	    policy_check_ethertype(r, proto, e) == -1)
+		return -1;
+	return op_check_spoof(r, h, to, p, n, e);
+}

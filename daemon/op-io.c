@@ -127,12 +127,12 @@ fix_checksums(struct request *req, const struct handle *h,
 }
 
 static int
-check_spoof(struct request *req, const struct handle *h,
+check_frame(struct request *req, const struct handle *h,
     const struct rs_addr *to, const uint8_t *p, size_t n)
 {
 	if (policy_checks_spoof(req->rule))
 		spoof_refresh();
-	return op_check_spoof(req->rule, h, to, p, n, &req->err);
+	return op_check_frame(req->rule, h, to, p, n, &req->err);
 }
 
 static int
@@ -152,7 +152,7 @@ do_send(struct request *req, struct io_args *a, bool to)
 	if ((to && op_check_address(req, h->domain, h->ifindex, dst,
 	    false) == -1) || (a->fix_checksums && fix_checksums(req, h, dst,
 	    a->data.p + a->start, (size_t)(end - a->start), "data") == -1) ||
-	    check_spoof(req, h, dst, a->data.p + a->start,
+	    check_frame(req, h, dst, a->data.p + a->start,
 	    (size_t)(end - a->start)) == -1)
 		return OP_FAIL;
 	n = sendto(h->fd, a->data.p + a->start, (size_t)(end - a->start),
@@ -252,7 +252,7 @@ sendmsg_op(struct request *req, void *argp)
 	    h->ifindex, &a->address, false) == -1) ||
 	    (a->fix_checksums && fix_iov(req, h, &a->address, parts, nparts,
 	    &all) == -1) ||
-	    check_spoof(req, h, &a->address, all.p, all.n) == -1 ||
+	    check_frame(req, h, &a->address, all.p, all.n) == -1 ||
 	    (a->control != NULL && cmsg_encode(a->control,
 	    !policy_checks_spoof(req->rule), &cb, &req->err) == -1))
 		goto out;

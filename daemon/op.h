@@ -36,6 +36,16 @@ bool		 op_ip_hdrincl(const struct handle *h);
 int		 op_check_spoof(const struct policy_rule *r,
 		     const struct handle *h, const struct rs_addr *to,
 		     const uint8_t *p, size_t n, struct rs_error *e);
+/*
+ * Everything a frame a client sends must pass, by op or on a channel: an
+ * address of the socket's family (the kernel reads any as its own) on an
+ * allowed interface; on a packet socket an ethertype the rule allows (a
+ * raw frame's, past one VLAN tag; else the address's or the socket's
+ * protocol); the spoof checks.  -1 with e set.
+ */
+int		 op_check_frame(const struct policy_rule *r,
+		     const struct handle *h, const struct rs_addr *to,
+		     const uint8_t *p, size_t n, struct rs_error *e);
 /* {"level","option","value"} or separate values: check and setsockopt. */
 int		 op_set_option(struct request *req, int fd, int domain,
 		     const json_t *level, const json_t *option,

@@ -127,16 +127,6 @@ stream_tx_free(struct stream *s)
 }
 
 /* The ethertype of an ethernet frame, past one VLAN tag. */
-static long
-ethertype(const uint8_t *p, size_t n)
-{
-	long t = p[12] << 8 | p[13];
-
-	if ((t == ETH_P_8021Q || t == ETH_P_8021AD) && n >= ETH_HLEN + 4)
-		t = p[16] << 8 | p[17];
-	return t;
-}
-
 /* Check one frame; on success out[n] is ready to send.  NULL or why not. */
 static const char *
 tx_check(struct stream *s, const struct policy_rule *r,
@@ -154,22 +144,9 @@ tx_check(struct stream *s, const struct policy_rule *r,
 	if (flen > tx->limit)
 		return "frame larger than the interface's MTU";
 	to->len = hdr->addr_len;
-	if (hdr->addr_len > 0) {
+	if (hdr->addr_len > 0)
 		memcpy(&to->ss, addr, hdr->addr_len);
-		if (hdr->addr_len < sizeof(sa_family_t) ||
-		    to->ss.ss_family != h->domain)
-			return "address: not of the socket's family";
-		if (op_check_address_rule(r, h->domain, h->ifindex, to, false,
-		    e) == -1)
-			return e->message;
-	}
-	if (h->domain == AF_PACKET && h->type == SOCK_RAW) {
-		if (flen < ETH_HLEN)
-			return "frame shorter than an ethernet header";
-		if (policy_check_ethertype(r, ethertype(frame, flen), e) == -1)
-			return e->message;
-	}
-	if (op_check_spoof(r, h, to, frame, flen, e) == -1)
+	if (op_check_frame(r, h, to, frame, flen, e) == -1)
 		return e->message;
 	tx->out_iov[tx->n] = (struct iovec){ (void *)frame, flen };
 	tx->out[tx->n].msg_hdr = (struct msghdr){

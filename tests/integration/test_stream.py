@@ -621,6 +621,34 @@ class SendTests(StreamTestCase):
         self.assertEqual((stats["frames_out"], stats["tx_rejected"]),
                          (1, 1), stats)
 
+    def test_send_ops_check_as_the_channel_does(self):
+        """send, sendto and sendmsg check a frame as the channel does: an
+        ethertype the rule does not allow and an address of another
+        family (the kernel would read its bytes as a sockaddr_ll, its
+        port a protocol and its flowinfo an ifindex) are refused; an
+        allowed frame goes."""
+        self.start(policy(protocols=["ip"]))
+        c = self.client()
+        h = self.open_packet(c, protocol="ip")
+        cap = self.peer_capture()
+        good = udp_frame(self.pmac, self.dmac, DAEMON_V4, PEER_V4,
+                         TAG + b"-op-good")
+        b64 = base64.b64encode
+        err(c.call("send", handle=h, data=b64(self.to_peer(1, 100))
+                   .decode()), "denied", names="ethertype")
+        err(c.call("sendmsg", handle=h, iov=[b64(self.to_peer(2, 100))
+                                             .decode()]),
+            "denied", names="ethertype")
+        err(c.call("sendto", handle=h, data=b64(good).decode(),
+                   address={"family": "inet6", "host": "::", "port": 2048,
+                            "flowinfo": 1 << 25}),
+            "bad_request", names="family")
+        ok(c.call("send", handle=h, data=b64(good).decode()))
+        wait_until(lambda: len(cap.tagged()) >= 1, timeout=3.0,
+                   interval=0.05)
+        got = [f for _, f in cap.finish(idle=0.3) if TAG in f]
+        self.assertEqual(got, [good])
+
     def test_tx_pps_slows_the_writer(self):
         """With tx_pps 200, 600 frames written at once take at least ~2.5 s
         to reach the peer, and none is lost."""
