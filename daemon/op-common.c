@@ -143,6 +143,21 @@ check_option_interface(struct request *req, const struct rs_optval *v)
 	return policy_check_unbound(req->rule, &req->err);
 }
 
+/* A packet membership other than multicast (promiscuous, all-multicast,
+ * unicast) changes the interface for everyone: that is configdev's. */
+static bool
+membership_changes_device(const struct rs_sockopt *o,
+    const struct rs_optval *v)
+{
+	struct packet_mreq m;
+
+	if (o->level != SOL_PACKET || o->option != PACKET_ADD_MEMBERSHIP ||
+	    v->len < sizeof m)
+		return false;
+	memcpy(&m, v->u.raw, sizeof m);
+	return m.mr_type != PACKET_MR_MULTICAST;
+}
+
 int
 op_set_option(struct request *req, int fd, int domain, const json_t *level,
     const json_t *option, const json_t *value)
@@ -169,6 +184,16 @@ op_set_option(struct request *req, int fd, int domain, const json_t *level,
 	if ((o->flags & RS_OF_INTERFACE) &&
 	    check_option_interface(req, &v) == -1)
 		return -1;
+	if (membership_changes_device(o, &v)) {
+		if (v.ifname[0] == '\0' && ifctl_name((unsigned)v.ifindex,
+		    v.ifname) == NULL)
+			return rs_error_set(&req->err, RS_E_ERRNO, ENODEV,
+			    "%s: no interface with index %d", o->name,
+			    v.ifindex);
+		if (policy_check_configdev(req->rule, v.ifname,
+		    &req->err) == -1)
+			return -1;
+	}
 	if (o->flags & RS_OF_UNSUPPORTED)
 		return rs_error_set(&req->err, RS_E_ERRNO, ENOPROTOOPT,
 		    "%s: not supported on Linux", o->name);

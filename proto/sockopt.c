@@ -79,7 +79,9 @@ const struct rs_sockopt rs_sockopt_table[] = {
 	SO(SO_RCVTIMEO, TV, TV, 0),
 	SO(SO_SNDTIMEO, TV, TV, 0),
 	SO(SO_REUSEADDR, INT, INT, 0),
-	SO(SO_REUSEPORT, INT, INT, 0),
+	/* Every client's socket is the daemon's: sharing a port would let
+	 * one take another's traffic. */
+	SO(SO_REUSEPORT, INT, INT, PRIV),
 	SO(SO_TYPE, INT, NONE, 0),
 	SO(SO_TIMESTAMP, INT, INT, 0),
 	O(SOL_SOCKET, "SO_USELOOPBACK", NO_OPTION, INT, INT, RS_OF_UNSUPPORTED),
@@ -169,14 +171,19 @@ const struct rs_sockopt rs_sockopt_table[] = {
 	PKT(PACKET_ADD_MEMBERSHIP, NONE, PACKET_MREQ, IFACE),
 	PKT(PACKET_DROP_MEMBERSHIP, NONE, PACKET_MREQ, IFACE),
 	PKT(PACKET_AUXDATA, INT, INT, 0),
-	PKT(PACKET_FANOUT, INT, INT, 0),
+	/* A group is joined by id, and every socket is the daemon's: one
+	 * client could take a share of another's frames.  0 is a group too. */
+	{ .name = "PACKET_FANOUT", .level = SOL_PACKET,
+	    .option = PACKET_FANOUT, .get = RS_OT_INT, .set = RS_OT_INT,
+	    .flags = PRIV, .free_max = -1 },
 	PKT(PACKET_STATISTICS, PACKET_STATS, NONE, NOT_IN_ALL),
 	PKT(PACKET_VERSION, INT, INT, 0),
 #ifdef PACKET_IGNORE_OUTGOING
 	PKT(PACKET_IGNORE_OUTGOING, INT, INT, 0),
 #endif
 	PKT(PACKET_ORIGDEV, INT, INT, 0),
-	PKT(PACKET_QDISC_BYPASS, INT, INT, 0),
+	/* Skips the administrator's traffic control. */
+	PKT(PACKET_QDISC_BYPASS, INT, INT, PRIV),
 	PKT(PACKET_LOSS, INT, INT, 0),
 	PKT(PACKET_RESERVE, INT, INT, 0),
 	PKT(PACKET_TIMESTAMP, INT, INT, 0),

@@ -1162,7 +1162,6 @@ RW_OPTIONS = [
     # Linux keeps timeouts in jiffies: values on a 4 ms grid read back.
     ("SOL_SOCKET", "SO_SNDTIMEO", "udp", 2.5, {"sec": 2, "usec": 500000}),
     ("SOL_SOCKET", "SO_REUSEADDR", "udp", 1, 1),
-    ("SOL_SOCKET", "SO_REUSEPORT", "udp", 1, 1),
     ("SOL_SOCKET", "SO_TIMESTAMP", "udp", 1, 1),
     ("SOL_SOCKET", "SO_TIMESTAMPNS", "udp", 1, 1),
     ("SOL_SOCKET", "SO_INCOMING_CPU", "udp", 0, 0),
@@ -1214,11 +1213,9 @@ RW_OPTIONS = [
     ("SOL_PACKET", "PACKET_VERSION", "packet", 1, 1),
     ("SOL_PACKET", "PACKET_IGNORE_OUTGOING", "packet", 1, 1),
     ("SOL_PACKET", "PACKET_ORIGDEV", "packet", 1, 1),
-    ("SOL_PACKET", "PACKET_QDISC_BYPASS", "packet", 1, 1),
     ("SOL_PACKET", "PACKET_LOSS", "packet", 1, 1),
     ("SOL_PACKET", "PACKET_RESERVE", "packet", 16, 16),
     ("SOL_PACKET", "PACKET_TIMESTAMP", "packet", 1, 1),
-    ("SOL_PACKET", "PACKET_FANOUT", "packet", 42, 42),
 ]
 
 # Read-write entries Linux refuses on a plain socket, and what Linux 6.1
@@ -1287,9 +1284,11 @@ SET_ONLY_VALUES = [
     ("IPV6_DROP_MEMBERSHIP", {"multiaddr": "ff02::1:3",
                               "ifindex": "$ifindex"}),
     ("PACKET_ADD_MEMBERSHIP", {"ifindex": "$ifindex",
-                               "type": "PACKET_MR_PROMISC"}),
+                               "type": "PACKET_MR_MULTICAST",
+                               "addr": "01:00:5e:00:00:fb"}),
     ("PACKET_DROP_MEMBERSHIP", {"ifindex": "$ifindex",
-                                "type": "PACKET_MR_PROMISC"}),
+                                "type": "PACKET_MR_MULTICAST",
+                                "addr": "01:00:5e:00:00:fb"}),
     ("IPV6_ADDRFORM", None),  # needs a connected socket: KERNEL_REFUSES
 ]
 SET_ONLY_SOCKET = {"IP_MULTICAST_IF": "udp"}
@@ -1309,6 +1308,9 @@ PRIVILEGED = {
     "IPV6_HOPOPTS": ("udp6", "", ""),
     "IPV6_TRANSPARENT": ("udp6", 1, 1),
     "TCP_CONGESTION": ("tcp", "reno", "reno"),
+    "SO_REUSEPORT": ("udp", 1, 1),
+    "PACKET_QDISC_BYPASS": ("packet", 1, 1),
+    "PACKET_FANOUT": ("packet", 42, 42),
 }
 
 
@@ -1571,6 +1573,24 @@ class OptionTests(SocketTestCase):
                         got = ok(self.get(root, h, level, name))["value"]
                         self.assertEqual(got, expected)
                 self.with_socket(root, kind, case)
+
+
+    def test_promiscuous_membership_needs_configdev(self):
+        """A packet membership that changes the interface for everyone
+        (promiscuous, all-multicast) is configdev's: denied to uid 4242,
+        whose rule lacks it, and done for root; multicast is anyone's."""
+        self.start()
+        c = self.client()
+        root = self.root_client()
+        for mr in ("PACKET_MR_PROMISC", "PACKET_MR_ALLMULTI"):
+            value = {"ifname": self.ns.ifname, "type": mr}
+            with self.subTest(type=mr):
+                self.with_socket(c, "packet", lambda h: err(
+                    self.set(c, h, "SOL_PACKET", "PACKET_ADD_MEMBERSHIP",
+                             value), "denied", names="configdev"))
+                self.with_socket(root, "packet", lambda h: ok(
+                    self.set(root, h, "SOL_PACKET",
+                             "PACKET_ADD_MEMBERSHIP", value)))
 
 
 # --------------------------------------------------------------------------
