@@ -68,6 +68,10 @@ op_check_address_rule(const struct policy_rule *r, int domain,
 		return binding ? policy_check_port(r, ntohs(sin->sin_port),
 		    e) : 0;
 	case AF_INET6:
+		/* A scope id picks the interface, ahead of SO_BINDTODEVICE. */
+		if (sin6->sin6_scope_id != 0 && check_ifindex(r,
+		    (int)sin6->sin6_scope_id, bound_ifindex, e) == -1)
+			return -1;
 		return binding ? policy_check_port(r, ntohs(sin6->sin6_port),
 		    e) : 0;
 	}

@@ -162,17 +162,54 @@ check_l3(int ifindex, uint16_t type, const uint8_t *p, size_t len,
 	return 0;
 }
 
+/*
+ * What follows an ethertype, p[0..len): up to two VLAN tags (802.1ad
+ * outer, 802.1Q inner; a third is refused rather than left unchecked) and
+ * an LLC/SNAP header are looked through, on a raw frame or a dgram
+ * socket's payload alike; what carries IP in a way not looked into (MPLS,
+ * PPPoE sessions) is refused.
+ */
+static int
+check_payload(int ifindex, uint16_t type, const uint8_t *p, size_t len,
+    const uint8_t *mac, struct rs_error *e)
+{
+	size_t off = 0;
+	int tags = 0;
+
+	while (type == ETH_P_8021Q || type == ETH_P_8021AD) {
+		if (++tags > 2)
+			return rs_error_set(e, RS_E_DENIED, 0, "spoof is off: "
+			    "more than two VLAN tags");
+		if (len < off + 4)
+			return short_frame(e, "VLAN");
+		type = (uint16_t)(p[off + 2] << 8 | p[off + 3]);
+		off += 4;
+	}
+	if (type < ETH_P_802_3_MIN && len >= off + 8 && p[off] == 0xaa &&
+	    p[off + 1] == 0xaa && p[off + 2] == 0x03) {
+		type = (uint16_t)(p[off + 6] << 8 | p[off + 7]);
+		off += 8;
+	}
+	switch (type) {
+	case ETH_P_MPLS_UC:
+	case ETH_P_MPLS_MC:
+	case ETH_P_PPP_SES:
+		return rs_error_set(e, RS_E_DENIED, 0, "spoof is off: the "
+		    "source of an MPLS or PPPoE frame is not checked");
+	}
+	return check_l3(ifindex, type, p + off, len - off, mac, e);
+}
+
 int
 spoof_check(int ifindex, enum spoof_layer layer, uint16_t ethertype,
     const uint8_t *frame, size_t len, struct rs_error *e)
 {
 	uint8_t mac[ETH_ALEN];
-	size_t off = ETH_HLEN;
 
 	if (snap.ifa == NULL)
 		spoof_refresh();
 	if (layer == SPOOF_L3)
-		return check_l3(ifindex, ethertype, frame, len, NULL, e);
+		return check_payload(ifindex, ethertype, frame, len, NULL, e);
 	if (len < ETH_HLEN)
 		return short_frame(e, "ethernet");
 	if (ifindex == 0 || iface_mac(ifindex, mac) == -1)
@@ -182,16 +219,6 @@ spoof_check(int ifindex, enum spoof_layer layer, uint16_t ethertype,
 		return rs_error_set(e, RS_E_DENIED, 0, "spoof is off: source "
 		    "MAC is not the interface's");
 	ethertype = (uint16_t)(frame[12] << 8 | frame[13]);
-	/* Up to two VLAN tags (802.1ad outer, 802.1Q inner); a third is
-	 * refused rather than left unchecked. */
-	while (ethertype == ETH_P_8021Q || ethertype == ETH_P_8021AD) {
-		if (off > ETH_HLEN + 4)
-			return rs_error_set(e, RS_E_DENIED, 0, "spoof is off: "
-			    "more than two VLAN tags");
-		if (len < off + 4)
-			return short_frame(e, "VLAN");
-		ethertype = (uint16_t)(frame[off + 2] << 8 | frame[off + 3]);
-		off += 4;
-	}
-	return check_l3(ifindex, ethertype, frame + off, len - off, mac, e);
+	return check_payload(ifindex, ethertype, frame + ETH_HLEN,
+	    len - ETH_HLEN, mac, e);
 }

@@ -1703,6 +1703,19 @@ class PolicyTests(SocketTestCase):
             names="spoof")
         err(c.call("sendmsg", handle=h, iov=[b64(foreign)]), "denied",
             names="spoof")
+        # A foreign source IP behind our own MAC, in a VLAN tag or under
+        # LLC/SNAP, is looked for; MPLS and PPPoE are not looked into.
+        ip = bytearray(20)
+        ip[0], ip[12:16] = 0x45, socket.inet_aton("198.18.0.77")
+        for inner in (b"\x81\x00\x00\x05\x08\x00" + ip,
+                      struct.pack("!H", 28) + b"\xaa\xaa\x03\0\0\0"
+                      b"\x08\x00" + ip,
+                      b"\x88\x47\x00\x01\x01\x40" + ip,
+                      b"\x88\x64" + bytes(8) + ip):
+            with self.subTest(ethertype=inner[:2].hex()):
+                frame = mac_bytes(peer) + mac_bytes(mine) + inner
+                err(c.call("send", handle=h, data=b64(frame)), "denied",
+                    names="spoof")
         own = tagged_frame(peer, mine, b"own-mac")
         err(c.call("sendto", handle=h, data=b64(own),
                    address={"family": "packet", "ifname": "lo"}),
@@ -1741,6 +1754,28 @@ class PolicyTests(SocketTestCase):
         ok(c.call("bind", handle=h, address={"family": "packet",
                                              "ifname": "lo"}))
         ok(c.call("open", domain="packet", type="dgram", protocol="all"))
+
+    def test_ipv6_scope_must_be_an_allowed_interface(self):
+        """An IPv6 scope picks the interface a datagram leaves by, ahead
+        of the socket's own: under a rule for veth0 alone, a scope naming
+        lo is denied, veth0's goes."""
+        self.daemon = self.start_daemon({"rules": [{
+            "match": {"uid": TEST_UID},
+            "allow": {"domains": ["inet6"], "types": ["dgram"],
+                      "protocols": ["*"],
+                      "interfaces": ["veth0"]}}]})
+        self.path = self.daemon.socket_path
+        ifname = self.daemon.netns.ifname
+        c = self.client()
+        h = ok(c.call("open", domain="inet6", type="dgram",
+                      ifname=ifname))["handle"]
+        data = b64(b"scoped")
+        err(c.call("sendto", handle=h, data=data, address={
+            "family": "inet6", "host": "ff02::1", "port": 9,
+            "scope_id": "lo"}), "denied", names="lo")
+        ok(c.call("sendto", handle=h, data=data, address={
+            "family": "inet6", "host": "ff02::1", "port": 9,
+            "scope_id": ifname}))
 
     def test_policy_filter_is_race_free(self):
         """A policy filter ("not udp port 9") on uid 4243's sockets: no
