@@ -28,6 +28,29 @@ static const struct {
 	{ IPPROTO_IPV6, IPV6_PKTINFO, false, true },
 };
 
+/* The interface a pktinfo names goes to out->ifindex; one pktinfo only,
+ * so the one checked is the one the kernel uses. */
+static int
+pktinfo_ifindex(long level, const uint8_t *p, size_t n, struct cmsg_buf *out,
+    size_t i, struct rs_error *e)
+{
+	struct in_pktinfo pi;
+	struct in6_pktinfo pi6;
+
+	if (out->pktinfo)
+		return rs_error_set(e, RS_E_BAD_REQUEST, 0,
+		    "control[%zu]: one pktinfo at the most", i);
+	out->pktinfo = true;
+	if (level == IPPROTO_IP && n >= sizeof pi) {
+		memcpy(&pi, p, sizeof pi);
+		out->ifindex = pi.ipi_ifindex;
+	} else if (level == IPPROTO_IPV6 && n >= sizeof pi6) {
+		memcpy(&pi6, p, sizeof pi6);
+		out->ifindex = (int)pi6.ipi6_ifindex;
+	}
+	return 0;
+}
+
 static int
 encode_one(const json_t *item, size_t i, bool spoof, struct cmsg_buf *out,
     struct rs_error *e)
@@ -77,6 +100,11 @@ encode_one(const json_t *item, size_t i, bool spoof, struct cmsg_buf *out,
 		rs_bytes_free(&b);
 		return rs_error_set(e, RS_E_BAD_REQUEST, 0,
 		    "control: too long");
+	}
+	if (sendable[k].spoof && pktinfo_ifindex(level, b.p, n, out, i,
+	    e) == -1) {
+		rs_bytes_free(&b);
+		return -1;
 	}
 	cm = (struct cmsghdr *)(out->buf + out->len);
 	cm->cmsg_level = (int)level;

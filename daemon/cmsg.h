@@ -23,10 +23,13 @@ struct cmsg_buf {
 		struct cmsghdr	align;
 	};
 	size_t	len;
+	int	ifindex;	/* a pktinfo's interface, 0: none */
+	bool	pktinfo;	/* one was given */
 };
 
-/* Build control data from a list; pktinfo (which sets a source address)
- * only when spoof is allowed. */
+/* Build control data from a list; pktinfo (which sets a source address,
+ * and may pick the interface: out->ifindex, for the caller to check) only
+ * when spoof is allowed, once. */
 int	 cmsg_encode(const json_t *list, bool spoof, struct cmsg_buf *out,
 	     struct rs_error *e);
 /*

@@ -49,6 +49,13 @@ check_ifindex(const struct policy_rule *r, int ifindex, int bound_ifindex,
 }
 
 int
+op_check_ifindex(struct request *req, int ifindex)
+{
+	request_audit_interface(req, NULL, ifindex);
+	return check_ifindex(req->rule, ifindex, 0, &req->err);
+}
+
+int
 op_check_address_rule(const struct policy_rule *r, int domain,
     int bound_ifindex, const struct rs_addr *a, bool binding,
     struct rs_error *e)

@@ -254,7 +254,8 @@ sendmsg_op(struct request *req, void *argp)
 	    &all) == -1) ||
 	    check_frame(req, h, &a->address, all.p, all.n) == -1 ||
 	    (a->control != NULL && cmsg_encode(a->control,
-	    !policy_checks_spoof(req->rule), &cb, &req->err) == -1))
+	    !policy_checks_spoof(req->rule), &cb, &req->err) == -1) ||
+	    (cb.ifindex != 0 && op_check_ifindex(req, cb.ifindex) == -1))
 		goto out;
 	for (i = 0; i < nparts; i++) {
 		iov[i].iov_base = parts[i].p;

@@ -22,6 +22,8 @@ struct handle	*op_handle(struct request *req, long long id);
 int		 op_check_address(struct request *req, int domain,
 		     int bound_ifindex, const struct rs_addr *a, bool binding);
 /* The same for a rule outside a request (frames sent on a channel). */
+/* An interface a request names by index (a pktinfo's) must be allowed. */
+int		 op_check_ifindex(struct request *req, int ifindex);
 int		 op_check_address_rule(const struct policy_rule *r,
 		     int domain, int bound_ifindex, const struct rs_addr *a,
 		     bool binding, struct rs_error *e);

@@ -1777,6 +1777,34 @@ class PolicyTests(SocketTestCase):
             "family": "inet6", "host": "ff02::1", "port": 9,
             "scope_id": ifname}))
 
+    def test_pktinfo_interface_must_be_allowed(self):
+        """IP_PKTINFO (spoof: true) may pick the interface a datagram
+        leaves by: under a rule for veth0 alone, one naming lo (index 1)
+        is denied, one naming none goes; two pktinfos are refused."""
+        self.daemon = self.start_daemon({"rules": [{
+            "match": {"uid": TEST_UID},
+            "allow": {"domains": ["inet"], "types": ["dgram"],
+                      "protocols": ["*"], "interfaces": ["veth0"],
+                      "spoof": True}}]})
+        self.path = self.daemon.socket_path
+        c = self.client()
+        h = ok(c.call("open", domain="inet", type="dgram",
+                      ifname="veth0"))["handle"]
+        to = {"family": "inet", "host": PEER_V4, "port": 9}
+
+        def pktinfo(ifindex):
+            return {"level": "IPPROTO_IP", "type": "IP_PKTINFO",
+                    "data": b64(struct.pack("=i4s4s", ifindex, bytes(4),
+                                            bytes(4)))}
+        iov = [b64(b"pktinfo")]
+        err(c.call("sendmsg", handle=h, iov=iov, address=to,
+                   control=[pktinfo(1)]), "denied", names="lo")
+        err(c.call("sendmsg", handle=h, iov=iov, address=to,
+                   control=[pktinfo(0), pktinfo(0)]), "bad_request",
+            names="pktinfo")
+        ok(c.call("sendmsg", handle=h, iov=iov, address=to,
+                  control=[pktinfo(0)]))
+
     def test_policy_filter_is_race_free(self):
         """A policy filter ("not udp port 9") on uid 4243's sockets: no
         frame to or from udp port 9 ever reaches them, not even one the
