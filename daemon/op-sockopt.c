@@ -2,11 +2,15 @@
  * getsockopt and setsockopt, driven entirely by proto's option table.
  */
 #include <errno.h>
+#include <net/if.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <linux/if_packet.h>
 
+#include "ifctl.h"
 #include "op.h"
 #include "sockopt.h"
+#include "stream.h"
 
 struct opt_args {
 	long long	 handle;
@@ -116,11 +120,30 @@ getsockopt_op(struct request *req, void *argp)
 		return OP_FAIL;
 	if (rs_sockopt_check_get(o, &req->err) == -1)
 		return OP_FAIL;
+	/* Reading the counters resets them: a subscription's drops are
+	 * counted first, or the client's read would hide them from it. */
+	if (o->level == SOL_PACKET && o->option == PACKET_STATISTICS)
+		stream_sync_drops(h);
 	if ((v = get_one(h->fd, o, &err)) == NULL)
 		return rs_error_set(&req->err, RS_E_ERRNO, err,
 		    "%s on handle %lld: %s", o->name, h->id, strerror(err));
 	request_set(req, "value", v);
 	return OP_OK;
+}
+
+/* The interface an IP socket is on follows SO_BINDTODEVICE (spoof checks
+ * of IP_HDRINCL headers use it). */
+static void
+follow_device(struct handle *h)
+{
+	char name[IF_NAMESIZE] = "";
+	socklen_t len = sizeof name;
+
+	if (h->domain == AF_PACKET || getsockopt(h->fd, SOL_SOCKET,
+	    SO_BINDTODEVICE, name, &len) == -1)
+		return;
+	name[sizeof name - 1] = '\0';
+	h->ifindex = name[0] != '\0' ? (int)ifctl_index(name) : 0;
 }
 
 static int
@@ -133,6 +156,7 @@ setsockopt_op(struct request *req, void *argp)
 	    op_set_option(req, h->fd, h->domain, a->level, a->option,
 	    a->value) == -1)
 		return OP_FAIL;
+	follow_device(h);
 	return OP_OK;
 }
 

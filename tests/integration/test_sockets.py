@@ -1805,6 +1805,34 @@ class PolicyTests(SocketTestCase):
         ok(c.call("sendmsg", handle=h, iov=iov, address=to,
                   control=[pktinfo(0)]))
 
+    def test_spoof_check_follows_bindtodevice(self):
+        """spoof: false on an IPPROTO_RAW socket checks a header's source
+        against the interface the socket is on, SO_BINDTODEVICE's once
+        set: moved from veth0 to lo, 127.0.0.1 goes and veth0's address
+        is denied."""
+        self.daemon = self.start_daemon({"rules": [{
+            "match": {"uid": TEST_UID},
+            "allow": {"domains": ["inet"], "types": ["raw"],
+                      "protocols": ["*"], "interfaces": ["veth0", "lo"],
+                      "spoof": False}}]})
+        self.path = self.daemon.socket_path
+        c = self.client()
+        h = ok(c.call("open", domain="inet", type="raw", protocol="raw",
+                      ifname="veth0"))["handle"]
+
+        def header(src, dst):
+            ip = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20, 0, 0,
+                                       64, 253, 0, socket.inet_aton(src),
+                                       socket.inet_aton(dst)))
+            return b64(bytes(ip))
+        to = {"family": "inet", "host": "127.0.0.1"}
+        ok(c.call("setsockopt", handle=h, level="SOL_SOCKET",
+                  option="SO_BINDTODEVICE", value="lo"))
+        ok(c.call("sendto", handle=h, data=header("127.0.0.1", "127.0.0.1"),
+                  address=to))
+        err(c.call("sendto", handle=h, data=header(DAEMON_V4, "127.0.0.1"),
+                   address=to), "denied", names="spoof")
+
     def test_policy_filter_is_race_free(self):
         """A policy filter ("not udp port 9") on uid 4243's sockets: no
         frame to or from udp port 9 ever reaches them, not even one the
