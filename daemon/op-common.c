@@ -85,14 +85,21 @@ op_check_address_rule(const struct policy_rule *r, int domain,
 	return 0;
 }
 
+void
+op_audit_address(struct request *req, const struct rs_addr *a)
+{
+	const struct sockaddr_ll *sll = (const struct sockaddr_ll *)&a->ss;
+
+	if (a->len > 0 && a->ss.ss_family == AF_PACKET &&
+	    sll->sll_ifindex != 0)
+		request_audit_interface(req, NULL, sll->sll_ifindex);
+}
+
 int
 op_check_address(struct request *req, int domain, int bound_ifindex,
     const struct rs_addr *a, bool binding)
 {
-	const struct sockaddr_ll *sll = (const struct sockaddr_ll *)&a->ss;
-
-	if (a->ss.ss_family == AF_PACKET && sll->sll_ifindex != 0)
-		request_audit_interface(req, NULL, sll->sll_ifindex);
+	op_audit_address(req, a);
 	return op_check_address_rule(req->rule, domain, bound_ifindex, a,
 	    binding, &req->err);
 }
@@ -250,6 +257,7 @@ op_list_add(struct request *req, json_t *list, json_t *entry, size_t *used)
 	return true;
 }
 
+/* The ethertype of an ethernet frame, past one VLAN tag. */
 static long
 frame_ethertype(const uint8_t *p, size_t n)
 {

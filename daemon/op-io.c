@@ -126,10 +126,13 @@ fix_checksums(struct request *req, const struct handle *h,
 	return 0;
 }
 
+/* op_check_frame, the address's interface audited.  Checksums fixed
+ * later change neither addresses nor ethertype. */
 static int
 check_frame(struct request *req, const struct handle *h,
     const struct rs_addr *to, const uint8_t *p, size_t n)
 {
+	op_audit_address(req, to);
 	if (policy_checks_spoof(req->rule))
 		spoof_refresh();
 	return op_check_frame(req->rule, h, to, p, n, &req->err);
@@ -149,11 +152,10 @@ do_send(struct request *req, struct io_args *a, bool to)
 	if (a->start < 0 || end < a->start || end > (long long)a->data.n)
 		return rs_error_set(&req->err, RS_E_BAD_REQUEST, 0,
 		    "start/end: outside the %zu bytes of data", a->data.n);
-	if ((to && op_check_address(req, h->domain, h->ifindex, dst,
-	    false) == -1) || (a->fix_checksums && fix_checksums(req, h, dst,
-	    a->data.p + a->start, (size_t)(end - a->start), "data") == -1) ||
-	    check_frame(req, h, dst, a->data.p + a->start,
-	    (size_t)(end - a->start)) == -1)
+	if (check_frame(req, h, dst, a->data.p + a->start,
+	    (size_t)(end - a->start)) == -1 || (a->fix_checksums &&
+	    fix_checksums(req, h, dst, a->data.p + a->start,
+	    (size_t)(end - a->start), "data") == -1))
 		return OP_FAIL;
 	n = sendto(h->fd, a->data.p + a->start, (size_t)(end - a->start),
 	    (int)a->flags | MSG_DONTWAIT | MSG_NOSIGNAL,
@@ -248,11 +250,9 @@ sendmsg_op(struct request *req, void *argp)
 	if ((h = op_handle(req, a->handle)) == NULL)
 		return OP_FAIL;
 	if (gather_iov(req, a->iov, parts, &nparts, &all) == -1 ||
-	    (a->address.len > 0 && op_check_address(req, h->domain,
-	    h->ifindex, &a->address, false) == -1) ||
+	    check_frame(req, h, &a->address, all.p, all.n) == -1 ||
 	    (a->fix_checksums && fix_iov(req, h, &a->address, parts, nparts,
 	    &all) == -1) ||
-	    check_frame(req, h, &a->address, all.p, all.n) == -1 ||
 	    (a->control != NULL && cmsg_encode(a->control,
 	    !policy_checks_spoof(req->rule), &cb, &req->err) == -1) ||
 	    (cb.ifindex != 0 && op_check_ifindex(req, cb.ifindex) == -1))

@@ -21,9 +21,11 @@ struct handle	*op_handle(struct request *req, long long id);
  */
 int		 op_check_address(struct request *req, int domain,
 		     int bound_ifindex, const struct rs_addr *a, bool binding);
-/* The same for a rule outside a request (frames sent on a channel). */
+/* The interface a packet address names, for the request's audit line. */
+void		 op_audit_address(struct request *req, const struct rs_addr *a);
 /* An interface a request names by index (a pktinfo's) must be allowed. */
 int		 op_check_ifindex(struct request *req, int ifindex);
+/* op_check_address for a rule outside a request (frames on a channel). */
 int		 op_check_address_rule(const struct policy_rule *r,
 		     int domain, int bound_ifindex, const struct rs_addr *a,
 		     bool binding, struct rs_error *e);

@@ -126,7 +126,6 @@ stream_tx_free(struct stream *s)
 	s->tx = NULL;
 }
 
-/* The ethertype of an ethernet frame, past one VLAN tag. */
 /* Check one frame; on success out[n] is ready to send.  NULL or why not. */
 static const char *
 tx_check(struct stream *s, const struct policy_rule *r,

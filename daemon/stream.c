@@ -155,7 +155,7 @@ stream_channel_bytes(const struct stream_opts *o)
 
 /* Take r off h's socket; a pass waits until it is off (op-socket.c). */
 static void
-ring_off(struct handle *h, struct ring *r)
+take_ring_off(struct handle *h, struct ring *r)
 {
 	int efd;
 
@@ -184,24 +184,23 @@ stream_free(struct stream *s)
 	/* Messages still queued on the channel may carry fds (cmsg.h). */
 	if (s->chan != -1)
 		closer_close_for(s->chan, s->h->conn->peer.uid);
-	ring_off(s->h, s->ring);
+	take_ring_off(s->h, s->ring);
 	stream_tx_free(s);
 	free(s);
 }
 
-/* Count from now on: what the socket dropped before the subscription is
- * not its (a ring's counters were reset as it went on, ring.c). */
-static void
-drops_baseline(struct stream *s, int fd)
+/* The socket's drop total so far (SO_MEMINFO); -1 if it cannot tell. */
+static int
+socket_drops(int fd, uint32_t *total)
 {
 	uint32_t mem[SK_MEMINFO_VARS];
 	socklen_t len = sizeof mem;
 
-	if (s->ring != NULL)
-		return;
-	if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mem, &len) == 0 &&
-	    len >= sizeof mem)
-		s->kernel_drops = mem[SK_MEMINFO_DROPS];
+	if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mem, &len) == -1 ||
+	    len < sizeof mem)
+		return -1;
+	*total = mem[SK_MEMINFO_DROPS];
+	return 0;
 }
 
 int
@@ -223,7 +222,7 @@ stream_start(struct handle *h, const struct stream_opts *o, int *channel,
 	else if ((s = calloc(1, sizeof *s)) == NULL)
 		rs_error_errno(e, ENOMEM, "subscribe");
 	if (s == NULL) {
-		ring_off(h, o->ring);
+		take_ring_off(h, o->ring);
 		return -1;
 	}
 	s->h = h;
@@ -270,7 +269,10 @@ stream_start(struct handle *h, const struct stream_opts *o, int *channel,
 			setsockopt(h->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
 			    sizeof rcvbuf);
 	}
-	drops_baseline(s, h->fd);
+	/* Drops count from now on: the socket's earlier ones are not the
+	 * subscription's (a ring's counters were reset as it went on). */
+	if (s->ring == NULL)
+		socket_drops(h->fd, &s->kernel_drops);
 	h->stream = s;
 	event_add(s->ev_rx, NULL);
 	if (s->ev_tx != NULL)
@@ -437,9 +439,8 @@ stream_died(struct stream *s, const char *reason)
 void
 stream_sync_drops(struct handle *h)
 {
-	uint32_t mem[SK_MEMINFO_VARS];
-	socklen_t len = sizeof mem;
 	struct stream *s = h->stream;
+	uint32_t total;
 
 	if (s != NULL && s->ring != NULL) {
 		stream_ring_drops(s);
@@ -447,10 +448,8 @@ stream_sync_drops(struct handle *h)
 	}
 	/* SO_RXQ_OVFL only comes with a frame: drops after the last frame
 	 * read would go uncounted until the next one. */
-	if (s == NULL || getsockopt(h->fd, SOL_SOCKET, SO_MEMINFO, mem,
-	    &len) == -1 || len < sizeof mem)
-		return;
-	stream_kernel_total(s, mem[SK_MEMINFO_DROPS]);
+	if (s != NULL && socket_drops(h->fd, &total) == 0)
+		stream_kernel_total(s, total);
 }
 
 /* A frame queued before the last look carries an older total than it
