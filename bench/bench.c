@@ -3,6 +3,10 @@
  * every program in bench/ (see bench.h).
  */
 #include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <linux/if_packet.h>
+#include <net/if.h>
 
 #include <arpa/inet.h>
 #include <err.h>
@@ -264,4 +268,20 @@ int
 bench_tx_opts_complete(const struct bench_tx_opts *o)
 {
 	return o->have_src && o->have_dst && o->count > 0 && o->size > 0;
+}
+
+int
+bench_send_socket(const char *ifname)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
+	int fd;
+
+	/* Protocol 0: the socket only sends, the kernel queues it nothing. */
+	if ((fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0)) == -1)
+		err(1, "socket(AF_PACKET)");
+	if ((sll.sll_ifindex = (int)if_nametoindex(ifname)) == 0)
+		err(1, "%s", ifname);
+	if (bind(fd, (struct sockaddr *)&sll, sizeof sll) == -1)
+		err(1, "bind %s", ifname);
+	return fd;
 }

@@ -101,6 +101,8 @@ int		bench_parse_mac(const char *, unsigned char[6]);
 /* A non-negative integer argument within [min, max], or exit(2). */
 unsigned long	bench_arg_num(const char *opt, const char *s,
 		    unsigned long min, unsigned long max);
+/* A packet socket bound to ifname that only sends (protocol 0), or exit. */
+int		bench_send_socket(const char *ifname);
 /* Say on stderr that set-up is done (bench/run waits for this line). */
 void		bench_ready(void);
 

@@ -8,8 +8,6 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
-#include <linux/if_packet.h>
-#include <net/if.h>
 
 #include <err.h>
 #include <errno.h>
@@ -36,22 +34,6 @@ usage(void)
 	exit(2);
 }
 
-static int
-packet_socket(const char *ifname)
-{
-	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
-	int fd;
-
-	/* Protocol 0: the socket only sends, the kernel queues it nothing. */
-	if ((fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0)) == -1)
-		err(1, "socket(AF_PACKET)");
-	if ((sll.sll_ifindex = (int)if_nametoindex(ifname)) == 0)
-		err(1, "%s", ifname);
-	if (bind(fd, (struct sockaddr *)&sll, sizeof sll) == -1)
-		err(1, "bind %s", ifname);
-	return fd;
-}
-
 static void
 send_all(const struct gen *g)
 {
@@ -61,7 +43,7 @@ send_all(const struct gen *g)
 	uint64_t start, end, deadline, cpu = bench_cpu_ns();
 	uint32_t seq = 0;
 	unsigned int i, n, done;
-	int fd = packet_socket(g->ifname), r;
+	int fd = bench_send_socket(g->ifname), r;
 
 	memset(msgs, 0, sizeof msgs);
 	for (i = 0; i < g->o.batch; i++) {
