@@ -15,6 +15,15 @@
 struct conn;
 struct stream;
 
+/* The interfaces a socket's PACKET_ADD_MEMBERSHIP made promiscuous or
+ * all-multicast: configdev on each must still be allowed after a reload
+ * (recheck.c). */
+#define HANDLE_DEVS_MAX	8
+struct handle_devs {
+	int			 ifindex[HANDLE_DEVS_MAX];
+	size_t			 n;
+};
+
 struct handle {
 	TAILQ_ENTRY(handle)	 entry;
 	struct conn		*conn;
@@ -27,6 +36,7 @@ struct handle {
 	bool			 filter_locked;
 	int			 linktype;	/* policy_filter's; -1: none */
 	struct filter		 policy_filter;	/* attached with the client's */
+	struct handle_devs	 devs;
 	struct stream		*stream;	/* subscribed: NULL if not */
 	int			 ring_off;	/* readable once the ring of a
 						 * subscription is off; -1 */

@@ -26,6 +26,7 @@
 #include "notify.h"
 #include "policy.h"
 #include "privs.h"
+#include "recheck.h"
 #include "server.h"
 #include "sockpool.h"
 #include "spoof.h"
@@ -85,6 +86,7 @@ reload_cb(evutil_socket_t sig, short what, void *arg)
 	struct daemon *d = arg;
 	char err[512];
 	struct policy *p;
+	size_t closed;
 
 	notify("RELOADING=1");
 	if ((p = policy_load(d->policy_path, err, sizeof err)) == NULL) {
@@ -95,8 +97,9 @@ reload_cb(evutil_socket_t sig, short what, void *arg)
 	}
 	policy_free(d->policy);
 	d->policy = p;
-	log_notice("policy reloaded from %s (%zu rules)", d->policy_path,
-	    p->nrules);
+	closed = recheck_conns(d);
+	log_notice("policy reloaded from %s (%zu rules), %zu handles it "
+	    "does not allow closed", d->policy_path, p->nrules, closed);
 	notify("READY=1\nSTATUS=serving, %zu policy rules (reloaded)",
 	    p->nrules);
 }

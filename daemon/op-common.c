@@ -176,9 +176,40 @@ membership_changes_device(const struct rs_sockopt *o,
 	return m.mr_type != PACKET_MR_MULTICAST;
 }
 
+/* Whether devs (NULL: a socket to pass, not kept) has no room for one
+ * more interface; true with e set. */
+static bool
+devs_full(const struct handle_devs *devs, int ifindex, struct rs_error *e)
+{
+	size_t i;
+
+	if (devs == NULL || devs->n < HANDLE_DEVS_MAX)
+		return false;
+	for (i = 0; i < devs->n; i++) {
+		if (devs->ifindex[i] == ifindex)
+			return false;
+	}
+	rs_error_set(e, RS_E_QUOTA, 0, "PACKET_ADD_MEMBERSHIP: a socket "
+	    "changes at most %d interfaces", HANDLE_DEVS_MAX);
+	return true;
+}
+
+static void
+devs_add(struct handle_devs *devs, int ifindex)
+{
+	size_t i;
+
+	for (i = 0; devs != NULL && i < devs->n; i++) {
+		if (devs->ifindex[i] == ifindex)
+			return;
+	}
+	if (devs != NULL && devs->n < HANDLE_DEVS_MAX)
+		devs->ifindex[devs->n++] = ifindex;
+}
+
 int
 op_set_option(struct request *req, int fd, int domain, const json_t *level,
-    const json_t *option, const json_t *value)
+    const json_t *option, const json_t *value, struct handle_devs *devs)
 {
 	const struct rs_sockopt *o;
 	struct rs_optval v;
@@ -209,7 +240,7 @@ op_set_option(struct request *req, int fd, int domain, const json_t *level,
 			    "%s: no interface with index %d", o->name,
 			    v.ifindex);
 		if (policy_check_configdev(req->rule, v.ifname,
-		    &req->err) == -1)
+		    &req->err) == -1 || devs_full(devs, v.ifindex, &req->err))
 			return -1;
 	}
 	if (o->flags & RS_OF_UNSUPPORTED)
@@ -218,6 +249,8 @@ op_set_option(struct request *req, int fd, int domain, const json_t *level,
 	if (setsockopt(fd, o->level, o->option, v.u.raw, v.len) == -1)
 		return rs_error_set(&req->err, RS_E_ERRNO, errno, "%s: %s",
 		    o->name, strerror(errno));
+	if (membership_changes_device(o, &v))
+		devs_add(devs, v.ifindex);
 	return 0;
 }
 

@@ -96,6 +96,7 @@ configdev(struct request *req, void *argp)
 	json_t *state, *v;
 	struct nl *n;
 	int ifindex;
+	bool held;
 
 	if (policy_check_configdev(req->rule, a->ifname, &req->err) == -1)
 		return OP_FAIL;
@@ -108,8 +109,16 @@ configdev(struct request *req, void *argp)
 	if (sock_ifindex(a->ifname, &ifindex, &req->err) == -1 ||
 	    (n = nl_open(&req->err)) == NULL)
 		return OP_FAIL;
-	if (apply(req, n, ifindex, a, &addr) == -1 ||
-	    (state = nl_link_state(n, ifindex, &req->err)) == NULL) {
+	held = promisc_held(c, ifindex);
+	if (apply(req, n, ifindex, a, &addr) == -1) {
+		nl_close(n);
+		return OP_FAIL;
+	}
+	if ((state = nl_link_state(n, ifindex, &req->err)) == NULL) {
+		/* Made but not read back: it fails, and a failed request
+		 * gives back the hold it took. */
+		if (!held)
+			promisc_release(c, ifindex);
 		nl_close(n);
 		return OP_FAIL;
 	}

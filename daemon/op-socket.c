@@ -76,19 +76,6 @@ static const struct rs_param server_params[] = {
 	RS_PARAM_END
 };
 
-/* The protocol the policy sees: what the kernel picks for 0. */
-static int
-policy_protocol(int domain, int type, int protocol)
-{
-	if (protocol != 0 || (domain != AF_INET && domain != AF_INET6))
-		return protocol;
-	if (type == SOCK_DGRAM)
-		return IPPROTO_UDP;
-	if (type == SOCK_STREAM)
-		return IPPROTO_TCP;
-	return protocol;
-}
-
 /* The client's own filter, if it gave one. */
 static int
 client_filter(struct request *req, const struct open_args *a, int linktype,
@@ -141,7 +128,8 @@ open_checks(struct request *req, const struct open_args *a,
 }
 
 static int
-apply_options(struct request *req, int fd, int domain, const json_t *list)
+apply_options(struct request *req, int fd, int domain, const json_t *list,
+    struct handle_devs *devs)
 {
 	const json_t *item;
 	size_t i;
@@ -152,7 +140,7 @@ apply_options(struct request *req, int fd, int domain, const json_t *list)
 			    "options[%zu]: expected {level, option, value}", i);
 		if (op_set_option(req, fd, domain, json_object_get(item,
 		    "level"), json_object_get(item, "option"),
-		    json_object_get(item, "value")) == -1)
+		    json_object_get(item, "value"), devs) == -1)
 			return -1;
 	}
 	return 0;
@@ -161,7 +149,8 @@ apply_options(struct request *req, int fd, int domain, const json_t *list)
 /* Hand the new socket out: as a passed fd or as a handle. */
 static int
 open_finish(struct request *req, const struct open_args *a,
-    const struct sock_setup *s, int fd, struct filter *pf, int linktype)
+    const struct sock_setup *s, int fd, struct filter *pf, int linktype,
+    const struct handle_devs *devs)
 {
 	struct handle *h;
 
@@ -181,6 +170,7 @@ open_finish(struct request *req, const struct open_args *a,
 	h->filter_locked = s->lock_filter && s->filter != NULL &&
 	    s->filter->len > 0;
 	h->policy_filter = *pf;
+	h->devs = *devs;
 	request_audit_handle(req, h);
 	request_set(req, "handle", json_integer(h->id));
 	return 0;
@@ -210,6 +200,7 @@ do_open(struct request *req, struct open_args *a, bool server)
 	    .type = (int)a->type, .ifname = a->ifname,
 	    .blocking = a->pass && !a->nonblock, .uid = req->conn->peer.uid };
 	struct filter pf = { 0 }, cf, both = { 0 };
+	struct handle_devs devs = { 0 };
 	int fd, one = 1, linktype = -1;
 
 	if (sock_protocol(s.domain, a->protocol, &s.protocol, &req->err) ==
@@ -260,7 +251,8 @@ do_open(struct request *req, struct open_args *a, bool server)
 		goto fail;
 	if ((server && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
 	    sizeof one) == -1) || (a->options != NULL &&
-	    apply_options(req, fd, s.domain, a->options) == -1) ||
+	    apply_options(req, fd, s.domain, a->options,
+	    a->pass ? NULL : &devs) == -1) ||
 	    sock_finish(fd, &s, &req->err) == -1 ||
 	    (server && listen(fd, (int)a->backlog) == -1 &&
 	    rs_error_errno(&req->err, errno, "listen") == -1)) {
@@ -268,8 +260,8 @@ do_open(struct request *req, struct open_args *a, bool server)
 		goto fail;
 	}
 	filter_free(&both);
-	return open_finish(req, a, &s, fd, &pf, linktype) == -1 ? OP_FAIL :
-	    OP_OK;
+	return open_finish(req, a, &s, fd, &pf, linktype, &devs) == -1 ?
+	    OP_FAIL : OP_OK;
 fail:
 	filter_free(&both);
 	filter_free(&pf);

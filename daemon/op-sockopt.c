@@ -154,7 +154,7 @@ setsockopt_op(struct request *req, void *argp)
 
 	if ((h = op_handle(req, a->handle)) == NULL ||
 	    op_set_option(req, h->fd, h->domain, a->level, a->option,
-	    a->value) == -1)
+	    a->value, &h->devs) == -1)
 		return OP_FAIL;
 	follow_device(h);
 	return OP_OK;

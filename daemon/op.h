@@ -53,7 +53,7 @@ int		 op_check_frame(const struct policy_rule *r,
 /* {"level","option","value"} or separate values: check and setsockopt. */
 int		 op_set_option(struct request *req, int fd, int domain,
 		     const json_t *level, const json_t *option,
-		     const json_t *value);
+		     const json_t *value, struct handle_devs *devs);
 /* getsockname/getpeername as a JSON address (null if none). */
 json_t		*op_sockname(int fd, bool peer);
 /* An errno failure on a handle: "<what> on handle N: strerror". */

@@ -792,6 +792,18 @@ policy_filter(const struct policy_rule *r, int linktype, struct filter *out,
 }
 
 int
+policy_protocol(int domain, int type, int protocol)
+{
+	if (protocol != 0 || (domain != AF_INET && domain != AF_INET6))
+		return protocol;
+	if (type == SOCK_DGRAM)
+		return IPPROTO_UDP;
+	if (type == SOCK_STREAM)
+		return IPPROTO_TCP;
+	return protocol;
+}
+
+int
 policy_check_port(const struct policy_rule *r, long port, struct rs_error *e)
 {
 	if (port == 0 || port >= 1024)

@@ -75,6 +75,8 @@ json_t	*policy_to_json(const struct policy *p);
  * naming the rule and the missing permission and returns -1.  r may be
  * NULL (no rule matched: everything privileged is denied).
  */
+/* The protocol the policy sees: what the kernel picks for 0. */
+int	 policy_protocol(int domain, int type, int protocol);
 int	 policy_check_socket(const struct policy_rule *r, long domain,
 	     long type, long protocol, struct rs_error *e);
 /* A frame a client sends on a packet socket: its ethertype must be one

@@ -18,11 +18,15 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
 #include <sys/socket.h>
 #include <linux/if_packet.h>
 
 #include "closer.h"
 #include "conn.h"
+#include "ifctl.h"
+#include "log.h"
+#include "policy.h"
 #include "promisc.h"
 
 /* Interfaces one connection may hold: bounds its kernel memberships. */
@@ -100,6 +104,29 @@ promisc_release(struct conn *c, int ifindex)
 	/* EADDRNOTAVAIL when the interface went: nothing left to undo. */
 	membership(p->fd, ifindex, PACKET_DROP_MEMBERSHIP);
 	p->ifindex[i] = p->ifindex[--p->n];
+}
+
+void
+promisc_recheck(struct conn *c, const struct policy_rule *r)
+{
+	struct promisc *p = c->promisc;
+	char name[IF_NAMESIZE];
+	struct rs_error e;
+	size_t i = 0;
+	int ifindex;
+
+	while (p != NULL && i < p->n) {
+		ifindex = p->ifindex[i];
+		if (ifctl_name((unsigned)ifindex, name) == NULL ||
+		    policy_check_configdev(r, name, &e) == 0) {
+			i++;
+			continue;
+		}
+		log_notice("conn %llu: uid %u: promisc on %s given back: %s",
+		    (unsigned long long)c->id, (unsigned)c->peer.uid, name,
+		    e.message);
+		promisc_release(c, ifindex);	/* the last one moves to i */
+	}
 }
 
 void

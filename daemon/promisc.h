@@ -10,6 +10,7 @@
 #include "error.h"
 
 struct conn;
+struct policy_rule;
 
 /* Whether c holds ifindex promiscuous. */
 bool	 promisc_held(const struct conn *c, int ifindex);
@@ -19,5 +20,7 @@ int	 promisc_hold(struct conn *c, int ifindex, struct rs_error *e);
 void	 promisc_release(struct conn *c, int ifindex);
 /* Release all of c's holds (the connection is closing). */
 void	 promisc_release_all(struct conn *c);
+/* Give back the holds on interfaces where r does not allow configdev. */
+void	 promisc_recheck(struct conn *c, const struct policy_rule *r);
 
 #endif

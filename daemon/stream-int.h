@@ -76,8 +76,5 @@ void	 stream_reject(struct stream *s, const char *reason);
 /* Send dropped / tx_rejected events now or soon (rate-limited, and only
  * while the client reads its control connection). */
 void	 stream_report(struct stream *s);
-/* The socket died (interface gone): a closed event, then the handle is
- * closed.  s and its handle are freed. */
-void	 stream_died(struct stream *s, const char *reason);
 
 #endif

@@ -286,7 +286,7 @@ stream_down_cb(evutil_socket_t fd, short what, void *arg)
 
 	switch (iface_state(s)) {
 	case IFACE_GONE:
-		stream_died(s, "interface gone");
+		stream_close_handle(s->h, "interface gone");
 		break;
 	case IFACE_DOWN:
 		evtimer_add(s->ev_down, &tv);

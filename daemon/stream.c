@@ -422,17 +422,19 @@ stream_json_frame(struct stream *s, const struct rx_frame *f)
 }
 
 void
-stream_died(struct stream *s, const char *reason)
+stream_close_handle(struct handle *h, const char *reason)
 {
-	struct handle *h = s->h;
 	json_t *ev;
 
 	log_info("conn %llu: handle %lld closed: %s",
 	    (unsigned long long)h->conn->id, h->id, reason);
-	report_now(s);
+	if (h->stream != NULL)
+		report_now(h->stream);
 	ev = json_pack("{s:s, s:I, s:s}", "event", "closed", "handle",
 	    (json_int_t)h->id, "reason", reason);
-	post(s, ev);
+	if (ev != NULL)
+		conn_post(h->conn, ev);
+	json_decref(ev);
 	handle_close(h);
 }
 

@@ -44,5 +44,8 @@ int	 stream_start(struct handle *h, const struct stream_opts *o,
 void	 stream_stop(struct handle *h);
 /* Count the kernel drops of h's subscription up to now (for stats). */
 void	 stream_sync_drops(struct handle *h);
+/* Close h and tell its client: a closed event {handle, reason}, after
+ * what its subscription, if any, has still to report.  h is freed. */
+void	 stream_close_handle(struct handle *h, const char *reason);
 
 #endif
