@@ -269,7 +269,10 @@ nl_addr(struct nl *n, uint16_t type, int ifindex, const struct rs_ifaddr *a,
 	ifa->ifa_prefixlen = (uint8_t)a->prefix;
 	ifa->ifa_index = (unsigned)ifindex;
 	mnl_attr_put(nlh, IFA_LOCAL, addr_len(a->family), &a->addr);
-	mnl_attr_put(nlh, IFA_ADDRESS, addr_len(a->family), &a->addr);
+	/* A removal names the address by IFA_LOCAL alone: a point-to-point
+	 * one's IFA_ADDRESS is its peer's, and would not match. */
+	if (type == RTM_NEWADDR)
+		mnl_attr_put(nlh, IFA_ADDRESS, addr_len(a->family), &a->addr);
 	/* As ifconfig and `ip addr add ... brd +` do. */
 	if (type == RTM_NEWADDR && a->family == AF_INET && a->prefix < 31) {
 		brd.s_addr = a->addr.v4.s_addr |
@@ -312,6 +315,7 @@ struct addr_list {
 	int		  ifindex;
 	int		  family;	/* only these */
 	size_t		  n;
+	bool		  full;		/* more than NL_MAX_ADDRS */
 	struct rs_ifaddr  a[NL_MAX_ADDRS];
 };
 
@@ -326,8 +330,12 @@ addr_list_cb(const struct nlmsghdr *nlh, void *arg)
 		errno = EBADMSG;
 		return MNL_CB_ERROR;
 	}
-	if (r == 1 && a.family == l->family && l->n < NL_MAX_ADDRS)
-		l->a[l->n++] = a;
+	if (r == 1 && a.family == l->family) {
+		if (l->n < NL_MAX_ADDRS)
+			l->a[l->n++] = a;
+		else
+			l->full = true;
+	}
 	return MNL_CB_OK;
 }
 
@@ -368,8 +376,14 @@ nl_set_address(struct nl *n, int ifindex, const struct rs_ifaddr *a,
 	 * subnet (unless promote_secondaries is set), which may take the new
 	 * one with it: add it again then.
 	 */
-	if (nl_addr_dump(n, addr_list_cb, old, e) == -1 ||
-	    nl_addr(n, RTM_NEWADDR, ifindex, a, e) == -1)
+	if (nl_addr_dump(n, addr_list_cb, old, e) == -1)
+		goto out;
+	if (old->full) {
+		rs_error_set(e, RS_E_ERRNO, E2BIG, "add address: the interface "
+		    "has more than %d IPv4 addresses to replace", NL_MAX_ADDRS);
+		goto out;
+	}
+	if (nl_addr(n, RTM_NEWADDR, ifindex, a, e) == -1)
 		goto out;
 	for (i = 0; i < old->n; i++) {
 		if (same_ifaddr(&old->a[i], a))

@@ -146,6 +146,17 @@ class ConfigdevTest(DaemonTestCase):
         self.assertEqual({a for a in self.addrs() if a[0] == "inet"},
                          {("inet", "198.18.0.4", 24)})
 
+    def test_ipv4_address_replaces_a_peer_address(self):
+        """A point-to-point address (local and peer) goes too: removed by
+        its local address, not left behind with success reported."""
+        c = self.client()
+        self.ns.ip("addr", "add", "198.18.5.1", "peer", "198.18.5.2/32",
+                   "dev", IFNAME)
+        self.assertIn(("inet", "198.18.5.1", 32), self.addrs())
+        self.configdev(c, address="198.18.0.9/24")
+        self.assertEqual({a for a in self.addrs() if a[0] == "inet"},
+                         {("inet", "198.18.0.9", 24)})
+
     def test_ipv6_address_adds(self):
         """An IPv6 address is added next to the others (the link-local
         and the harness's stay), with its prefix."""
