@@ -5,7 +5,8 @@
  * proto/PROTOCOL.md) packs several frames in one message, each record
  * with a 40-byte header that adds the frame's length.  Shared by the
  * daemon, librawsock, the tests and the benchmarks; installed with
- * librawsock, so it depends on nothing but <stdint.h> and <string.h>.
+ * librawsock, so it depends on nothing but <stdint.h> and <string.h>,
+ * and compiles as C++ too.
  */
 #ifndef RAWSOCK_CHANNEL_H
 #define RAWSOCK_CHANNEL_H
@@ -50,8 +51,13 @@ struct rs_frame_hdr {
 	uint16_t	vlan_tpid;
 };
 
+#ifdef __cplusplus
+static_assert(sizeof(struct rs_frame_hdr) == RS_FRAME_HDR_SIZE,
+    "the channel header is 32 bytes");
+#else
 _Static_assert(sizeof(struct rs_frame_hdr) == RS_FRAME_HDR_SIZE,
     "the channel header is 32 bytes");
+#endif
 
 /* Where the frame starts for a sockaddr of addr_len bytes. */
 static inline uint16_t
@@ -84,7 +90,7 @@ static inline int
 rs_frame_parse(const void *buf, size_t len, struct rs_frame_hdr *hdr,
     const void **addr, const void **frame, size_t *frame_len)
 {
-	const unsigned char *p = buf;
+	const unsigned char *p = (const unsigned char *)buf;
 
 	if (len < RS_FRAME_HDR_SIZE)
 		return -1;
@@ -152,16 +158,17 @@ static inline size_t
 rs_frame_put(void *buf, uint8_t version, size_t hsize, uint16_t hdr_len,
     uint32_t handle, const void *addr, size_t addr_len, size_t frame_len)
 {
-	struct rs_frame_hdr hdr = {
-		.magic = RS_FRAME_MAGIC,
-		.version = version,
-		.handle = handle,
-		.orig_len = (uint32_t)frame_len,
-		.addr_len = (uint16_t)addr_len,
-		.hdr_len = hdr_len,
-	};
-	unsigned char *p = buf;
+	struct rs_frame_hdr hdr;
+	unsigned char *p = (unsigned char *)buf;
 
+	/* Member by member: C++ has no designated initializers before 20. */
+	memset(&hdr, 0, sizeof hdr);
+	hdr.magic = RS_FRAME_MAGIC;
+	hdr.version = version;
+	hdr.handle = handle;
+	hdr.orig_len = (uint32_t)frame_len;
+	hdr.addr_len = (uint16_t)addr_len;
+	hdr.hdr_len = hdr_len;
 	memcpy(p, &hdr, sizeof hdr);
 	memset(p + RS_FRAME_HDR_SIZE, 0, hdr_len - RS_FRAME_HDR_SIZE);
 	if (addr_len)
