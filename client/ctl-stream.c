@@ -18,6 +18,7 @@
 #include <jansson.h>
 #include <pcap/pcap.h>
 
+#include "bytes.h"
 #include "ctl.h"
 #include "rawsock-channel.h"
 #include "rawsock.h"
@@ -40,6 +41,15 @@ now_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
+/* Why a call failed: the daemon's word, else the local errno. */
+static const char *
+why(const struct rs_conn *c)
+{
+	const char *e = rs_last_error(c);
+
+	return e[0] != '\0' ? e : strerror(errno);
+}
+
 /* A managed packet socket on ifname, with an optional pcap filter. */
 static int
 open_packet(struct rs_conn *c, const char *ifname, const char *filter)
@@ -56,8 +66,7 @@ open_packet(struct rs_conn *c, const char *ifname, const char *filter)
 	h = rs_open_json(c, text);
 	free(text);
 	if (h == -1)
-		fprintf(stderr, "rawsockctl: open %s: %s\n", ifname,
-		    rs_last_error(c));
+		fprintf(stderr, "rawsockctl: open %s: %s\n", ifname, why(c));
 	return h;
 }
 
@@ -77,8 +86,7 @@ subscribe(struct rs_conn *c, int h, size_t snaplen)
 	int chan;
 
 	if ((chan = rs_subscribe_batch(c, h, 0, snaplen)) == -1)
-		fprintf(stderr, "rawsockctl: subscribe: %s\n",
-		    rs_last_error(c));
+		fprintf(stderr, "rawsockctl: subscribe: %s\n", why(c));
 	return chan;
 }
 
@@ -227,22 +235,20 @@ write_frame(int chan, const void *frame, size_t len)
 static int
 send_hex(int chan, const char *hex, long long repeat, long long *sent)
 {
-	static uint8_t frame[65536];
-	size_t len = 0;
+	struct rs_bytes frame;
 	long long i;
+	int r = 0;
 
-	for (; hex[0] != '\0'; hex += 2) {
-		if (len == sizeof frame || sscanf(hex, "%2hhx",
-		    &frame[len++]) != 1) {
-			errno = EINVAL;
-			return -1;
-		}
+	if (rs_hex_decode(hex, strlen(hex), &frame) == -1) {
+		errno = EINVAL;
+		return -1;
 	}
 	for (i = 0; i < repeat && !stop; i++, (*sent)++) {
-		if (write_frame(chan, frame, len) == -1)
-			return -1;
+		if ((r = write_frame(chan, frame.p, frame.n)) == -1)
+			break;
 	}
-	return 0;
+	rs_bytes_free(&frame);
+	return r;
 }
 
 /* The frames of a pcap file, repeat times over. */

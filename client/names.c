@@ -39,10 +39,12 @@ call_eai(struct rs_conn *c, json_t *req, json_t **resp)
 	err = json_object_get(*resp, "error");
 	code = json_string_value(json_object_get(err, "code"));
 	num = json_object_get(err, "errno");
-	if (code == NULL || (eai = rs_eai_by_name(code)) == 0) {
-		eai = EAI_SYSTEM;
+	/* EAI_SYSTEM says errno has the cause: set it, whoever said so. */
+	eai = code != NULL ? rs_eai_by_name(code) : 0;
+	if (eai == 0 || eai == EAI_SYSTEM) {
 		errno = json_is_integer(num) ? (int)json_integer_value(num) :
-		    rs_errno_from_code(code != NULL ? code : "");
+		    rs_errno_from_code(code);
+		eai = EAI_SYSTEM;
 	}
 	json_decref(*resp);
 	*resp = NULL;

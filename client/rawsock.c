@@ -142,16 +142,15 @@ recv_one(struct rs_conn *c, int *fds, size_t *nfds)
 			return -1;
 	}
 	got = take_fds(&msg, fds, RS_MAX_FDS);
+	if (n == 0 || (msg.msg_flags & MSG_TRUNC)) {
+		/* No answer to read: its fds are nobody's. */
+		while (got > 0)
+			close(fds[--got]);
+		errno = n == 0 ? ECONNRESET : EPROTO;
+		return -1;
+	}
 	if (nfds != NULL)
 		*nfds = got;
-	if (n == 0) {
-		errno = ECONNRESET;
-		return -1;
-	}
-	if (msg.msg_flags & MSG_TRUNC) {
-		errno = EPROTO;
-		return -1;
-	}
 	return n;
 }
 
@@ -165,16 +164,25 @@ json_t *
 rs_call(struct rs_conn *c, json_t *req, int *fds, size_t *nfds)
 {
 	long long id = c->next_id++;
-	json_t *resp, *err;
+	json_t *resp, *err, *rid;
+	const char *code, *message;
 	size_t len, i, got;
 	char *text;
 	ssize_t n;
 
+	c->last_error[0] = '\0';
 	json_object_set_new(req, "id", json_integer(id));
 	text = json_dumps(req, JSON_COMPACT);
 	if (text == NULL)
 		return NULL;
-	len = strlen(text);
+	/* The daemon would read a cut request and answer it with id null. */
+	if ((len = strlen(text)) > RS_MAX_REQUEST) {
+		free(text);
+		snprintf(c->last_error, sizeof c->last_error, "request of %zu "
+		    "bytes: the daemon reads at most %d", len, RS_MAX_REQUEST);
+		errno = EMSGSIZE;
+		return NULL;
+	}
 	n = send(c->fd, text, len, MSG_NOSIGNAL);
 	free(text);
 	if (n == -1)
@@ -184,8 +192,11 @@ rs_call(struct rs_conn *c, json_t *req, int *fds, size_t *nfds)
 		if ((n = recv_one(c, fds, &got)) == -1)
 			return NULL;
 		resp = json_loadb(c->rxbuf, (size_t)n, 0, NULL);
-		if (resp != NULL && json_integer_value(json_object_get(resp,
-		    "id")) == id && json_object_get(resp, "event") == NULL)
+		rid = json_object_get(resp, "id");
+		/* Answers come in order: id null (a request it could not
+		 * read) answers the one in flight. */
+		if (resp != NULL && json_object_get(resp, "event") == NULL &&
+		    (json_is_null(rid) || json_integer_value(rid) == id))
 			break;
 		/* An event or a stale response: drop it and its fds. */
 		json_decref(resp);
@@ -194,12 +205,13 @@ rs_call(struct rs_conn *c, json_t *req, int *fds, size_t *nfds)
 	}
 	if (nfds != NULL)
 		*nfds = got;
-	c->last_error[0] = '\0';
 	if (!json_is_true(json_object_get(resp, "ok"))) {
 		err = json_object_get(resp, "error");
+		code = json_string_value(json_object_get(err, "code"));
+		message = json_string_value(json_object_get(err, "message"));
 		snprintf(c->last_error, sizeof c->last_error, "%s: %s",
-		    json_string_value(json_object_get(err, "code")),
-		    json_string_value(json_object_get(err, "message")));
+		    code != NULL ? code : "error",
+		    message != NULL ? message : "(no message)");
 	}
 	return resp;
 }
@@ -241,6 +253,8 @@ rs_errno_from_code(const char *code)
 	size_t i;
 	int err;
 
+	if (code == NULL)
+		return EIO;
 	for (i = 0; i < sizeof map / sizeof map[0]; i++) {
 		if (strcmp(map[i].code, code) == 0)
 			return map[i].err;

@@ -3,6 +3,8 @@
  * each building one request; responses are printed as JSON.  A second
  * table holds the commands that need no daemon (checksum).
  */
+#include <arpa/inet.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -173,7 +175,18 @@ static json_t *
 build_network(int argc, char **argv)
 {
 	static const char *const f[] = { "name|number", NULL };
+	json_t *req;
 
+	/* A dotted network number ("127.0.0.0", "10.1") is a number too;
+	 * the daemon reads it as text. */
+	if (argc > 0 && strchr(argv[0], '=') == NULL &&
+	    inet_network(argv[0]) != INADDR_NONE) {
+		req = build_lookup("network", f + 1, argc - 1, argv + 1);
+		if (req != NULL)
+			json_object_set_new(req, "number",
+			    json_string(argv[0]));
+		return req;
+	}
 	return build_lookup("network", f, argc, argv);
 }
 

@@ -293,7 +293,7 @@ rs_recvfrom(struct rs_conn *c, int handle, void *buf, size_t len, int flags,
     struct sockaddr *sa, socklen_t *salen, int timeout_ms)
 {
 	json_t *req = handle_req("recvfrom", handle), *resp, *data;
-	struct rs_bytes b;
+	struct rs_bytes b = { 0 };
 	ssize_t n;
 
 	json_object_set_new(req, "size", json_integer((json_int_t)len));
@@ -302,8 +302,8 @@ rs_recvfrom(struct rs_conn *c, int handle, void *buf, size_t len, int flags,
 	if ((resp = run(c, req, NULL, NULL)) == NULL)
 		return -1;
 	data = json_object_get(resp, "data");
-	if (!json_is_string(data) || rs_base64_decode(json_string_value(data), json_string_length(data),
-	    &b) == -1 || b.n > len) {
+	if (!json_is_string(data) || rs_base64_decode(json_string_value(data),
+	    json_string_length(data), &b) == -1 || b.n > len) {
 		rs_bytes_free(&b);
 		json_decref(resp);
 		errno = EPROTO;

@@ -123,6 +123,30 @@ class CtlStreamTest(DaemonTestCase):
         self.assertEqual(out["handle"]["tx_rejected"], 0)
         self.assertEqual(self.peer_frames(1, timeout=0.3), [])
 
+    def test_send_bad_hex_is_refused(self):
+        """A frame that is not whole hex bytes (odd length, a sign, a
+        space, 0x) is refused before anything is written."""
+        self.start()
+        fr = self.frame(3).hex()
+        for bad in (fr + "a", "+" + fr[1:], " " + fr[1:], "0x" + fr[2:]):
+            with self.subTest(bad=bad[:4]):
+                r = run_as_user([self.ctl, "-s", self.daemon.socket_path,
+                                 "send", "veth0", bad])
+                self.assertEqual(r.returncode, 1, r.stdout)
+                self.assertIn("Invalid argument", r.stderr)
+                self.assertEqual(json.loads(r.stdout)["written"], 0)
+        self.assertEqual(self.peer_frames(1, timeout=0.3), [])
+
+    def test_open_error_is_said(self):
+        """A request too long to send says why (it once said nothing and
+        then waited for good)."""
+        self.start()
+        r = run_as_user([self.ctl, "-s", self.daemon.socket_path,
+                         "capture", "-f", "x" * 131000, "veth0", "-"],
+                        timeout=20)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("open veth0: request of", r.stderr)
+
     def test_send_spoofed_frames_are_refused_and_counted(self):
         """With spoof off, frames with a foreign source MAC never reach the
         wire and rawsockctl reports them as rejected."""

@@ -727,9 +727,15 @@ class NamesTest(DaemonTestCase):
                          socket.getprotobyname("udp"))
         r = self.ctl("protocol")
         self.assertEqual(len(json.loads(r.stdout)["protocols"]), len(rows))
+        net_rows = parse_table("/etc/networks", inet_network)
         r = self.ctl("network")
         self.assertEqual(len(json.loads(r.stdout)["networks"]),
-                         len(parse_table("/etc/networks", inet_network)))
+                         len(net_rows))
+        for name, number, _ in net_rows:
+            text = str(ipaddress.IPv4Address(number))
+            r = self.ctl("network", text)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(json.loads(r.stdout)["name"], name, text)
         r = self.ctl("ifindex", self.ns.ifname)
         self.assertEqual(json.loads(r.stdout)["index"], self.ns.ifindex())
         r = self.ctl("ifindex", str(self.ns.ifindex()))
