@@ -167,8 +167,14 @@ class ReloadTest(DaemonTestCase):
         self.addCleanup(chan.close)
         self.reload(policy(interfaces=["lo"]))
         self.assertEqual(self.closed_events(1), [(h, "policy")])
+        # Frames the interface saw before (IPv6 neighbour discovery) may
+        # come first; then the end.
         chan.settimeout(5.0)
-        self.assertEqual(chan.recv(65536), b"", "the channel did not end")
+        for _ in range(1000):
+            if chan.recv(65536) == b"":
+                break
+        else:
+            self.fail("the channel did not end")
 
     def test_promisc_given_back_without_configdev(self):
         assert_ok(self.c.call("configdev", ifname="veth0", promisc=True))
