@@ -3,6 +3,9 @@
  * binary channel (PROTOCOL.md section 7) rather than make one request.
  * Frames are read from and written to pcap files with libpcap.
  */
+#include <net/if_arp.h>
+#include <linux/if_packet.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -99,15 +102,42 @@ catch_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
+/*
+ * The 802.1Q tag the kernel took off an Ethernet frame goes back after
+ * its addresses, as libpcap does, so the file holds the frame as it was
+ * on the wire.  Returns the frame to write.
+ */
+static const uint8_t *
+retag(const struct rs_frame_hdr *hdr, const uint8_t *frame, size_t *flen,
+    struct pcap_pkthdr *ph)
+{
+	static uint8_t tagged[RS_FRAME_BATCH_MAX + 4];
+	uint16_t tpid = hdr->vlan_tpid != 0 ? hdr->vlan_tpid : 0x8100;
+
+	if (!(hdr->flags & RS_FRAME_VLAN) || *flen < 12 ||
+	    *flen > RS_FRAME_BATCH_MAX)
+		return frame;
+	memcpy(tagged, frame, 12);
+	tagged[12] = (uint8_t)(tpid >> 8);
+	tagged[13] = (uint8_t)tpid;
+	tagged[14] = (uint8_t)(hdr->vlan_tci >> 8);
+	tagged[15] = (uint8_t)hdr->vlan_tci;
+	memcpy(tagged + 16, frame + 12, *flen - 12);
+	*flen += 4;
+	ph->len += 4;
+	return tagged;
+}
+
 /* Write the frames of one channel message as pcap records, at most
  * max of them; returns how many. */
 static long long
-dump_message(pcap_dumper_t *d, const uint8_t *buf, size_t len,
+dump_message(pcap_dumper_t *d, int dlt, const uint8_t *buf, size_t len,
     long long max, unsigned long long *drops)
 {
 	struct rs_frame_hdr hdr;
 	struct pcap_pkthdr ph;
 	const void *addr, *frame;
+	const uint8_t *out;
 	size_t flen, off = 0;
 	long long n = 0;
 
@@ -117,12 +147,40 @@ dump_message(pcap_dumper_t *d, const uint8_t *buf, size_t len,
 		ph.ts.tv_sec = (time_t)(hdr.ts_ns / 1000000000);
 		/* A nanosecond dump keeps nanoseconds in tv_usec. */
 		ph.ts.tv_usec = (suseconds_t)(hdr.ts_ns % 1000000000);
-		ph.caplen = (bpf_u_int32)flen;
 		ph.len = hdr.orig_len;
-		pcap_dump((u_char *)d, &ph, frame);
+		out = dlt == DLT_EN10MB ? retag(&hdr, frame, &flen, &ph) :
+		    frame;
+		ph.caplen = (bpf_u_int32)flen;
+		pcap_dump((u_char *)d, &ph, out);
 		n++;
 	}
 	return n;
+}
+
+/* The pcap link type of a packet socket's interface (by its ARPHRD_*
+ * type), or -1 for one whose frames we cannot label. */
+static int
+link_dlt(struct rs_conn *c, int h)
+{
+	struct sockaddr_ll sll;
+	socklen_t len = sizeof sll;
+
+	if (rs_getsockname(c, h, (struct sockaddr *)&sll, &len) == -1 ||
+	    len < sizeof sll || sll.sll_family != AF_PACKET)
+		return -1;
+	switch (sll.sll_hatype) {
+	case ARPHRD_ETHER:
+	case ARPHRD_LOOPBACK:
+		return DLT_EN10MB;
+	case ARPHRD_NONE:	/* tun: the frame is the IP packet */
+	case ARPHRD_RAWIP:
+	case ARPHRD_TUNNEL:
+	case ARPHRD_TUNNEL6:
+	case ARPHRD_SIT:
+	case ARPHRD_IPGRE:
+		return DLT_RAW;
+	}
+	return -1;
 }
 
 /*
@@ -140,7 +198,7 @@ ctl_capture(const char *path, int argc, char **argv)
 	struct pollfd pfd;
 	uint8_t *buf;
 	pcap_t *dead;
-	int ch, h, chan, r = 1;
+	int ch, h, chan, dlt, r = 1;
 	ssize_t n;
 
 	optind = 1;
@@ -162,7 +220,14 @@ ctl_capture(const char *path, int argc, char **argv)
 		rs_conn_close(c);
 		return 1;
 	}
-	dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB,
+	if ((dlt = link_dlt(c, h)) == -1) {
+		fprintf(stderr, "rawsockctl: %s: a link type pcap has no "
+		    "name for here\n", argv[optind]);
+		close(chan);
+		rs_conn_close(c);
+		return 1;
+	}
+	dead = pcap_open_dead_with_tstamp_precision(dlt,
 	    snaplen > 0 ? (int)snaplen : 262144, PCAP_TSTAMP_PRECISION_NANO);
 	buf = malloc(RS_FRAME_BATCH_MAX);
 	if (dead == NULL || buf == NULL ||
@@ -183,7 +248,7 @@ ctl_capture(const char *path, int argc, char **argv)
 			continue;
 		if ((n = recv(chan, buf, RS_FRAME_BATCH_MAX, 0)) <= 0)
 			break;
-		got += dump_message(dump, buf, (size_t)n,
+		got += dump_message(dump, dlt, buf, (size_t)n,
 		    count < 0 ? LLONG_MAX : count - got, &drops);
 	}
 	pcap_dump_close(dump);
@@ -265,6 +330,16 @@ send_pcap(int chan, const char *file, long long repeat, long long *sent)
 	for (i = 0; i < repeat && !stop && r == 0; i++) {
 		if ((p = pcap_open_offline(file, err)) == NULL) {
 			fprintf(stderr, "rawsockctl: %s\n", err);
+			errno = EINVAL;
+			return -1;
+		}
+		/* The channel takes Ethernet frames. */
+		if (pcap_datalink(p) != DLT_EN10MB) {
+			fprintf(stderr, "rawsockctl: %s: link type %s, not "
+			    "Ethernet\n", file, pcap_datalink_val_to_name(
+			    pcap_datalink(p)) != NULL ? pcap_datalink_val_to_name(
+			    pcap_datalink(p)) : "unknown");
+			pcap_close(p);
 			errno = EINVAL;
 			return -1;
 		}

@@ -154,18 +154,35 @@ rs_close(struct rs_conn *c, int handle)
 	return (int)run_int(c, handle_req("close", handle), NULL);
 }
 
+/*
+ * An address as the daemon is to read it.  An interface goes by its index
+ * alone: its name here may not be its name there (a client in another
+ * network namespace), and the daemon checks the two agree.
+ */
+static json_t *
+wire_addr(const struct sockaddr *sa, socklen_t len)
+{
+	json_t *a;
+
+	if ((a = rs_addr_to_json(sa, len)) == NULL) {
+		errno = EAFNOSUPPORT;
+		return NULL;
+	}
+	json_object_del(a, "text");
+	json_object_del(a, "ifname");
+	return a;
+}
+
 static int
 addr_req(struct rs_conn *c, const char *op, int handle,
     const struct sockaddr *sa, socklen_t len)
 {
 	json_t *req = handle_req(op, handle), *a;
 
-	if ((a = rs_addr_to_json(sa, len)) == NULL) {
+	if ((a = wire_addr(sa, len)) == NULL) {
 		json_decref(req);
-		errno = EAFNOSUPPORT;
 		return -1;
 	}
-	json_object_del(a, "text");
 	json_object_set_new(req, "address", a);
 	return (int)run_int(c, req, NULL);
 }
@@ -199,10 +216,19 @@ copy_addr(const json_t *j, struct sockaddr *sa, socklen_t *len)
 {
 	struct rs_addr a;
 	struct rs_error e;
+	json_t *k;
+	int r;
 
 	if (sa == NULL || len == NULL)
 		return;
-	if (j == NULL || rs_addr_from_json(j, "address", &a, &e) == -1) {
+	/* By its index: the daemon's name for the interface may not be one
+	 * here (see wire_addr). */
+	if ((k = json_deep_copy(j)) != NULL &&
+	    json_object_get(k, "ifindex") != NULL)
+		json_object_del(k, "ifname");
+	r = k != NULL ? rs_addr_from_json(k, "address", &a, &e) : -1;
+	json_decref(k);
+	if (r == -1) {
 		*len = 0;
 		return;
 	}
@@ -271,12 +297,10 @@ rs_sendto(struct rs_conn *c, int handle, const void *buf, size_t len,
 	json_object_set_new(req, "data", rs_base64_json(buf, len));
 	json_object_set_new(req, "flags", json_integer(flags));
 	if (sa != NULL) {
-		if ((a = rs_addr_to_json(sa, salen)) == NULL) {
+		if ((a = wire_addr(sa, salen)) == NULL) {
 			json_decref(req);
-			errno = EAFNOSUPPORT;
 			return -1;
 		}
-		json_object_del(a, "text");
 		json_object_set_new(req, "address", a);
 	}
 	return (ssize_t)run_int(c, req, "sent");

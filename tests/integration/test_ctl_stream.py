@@ -168,11 +168,14 @@ class CtlStreamTest(DaemonTestCase):
         self.assertEqual(out["written"], 20)
         self.assertEqual(self.peer_frames(20), frames + frames)
 
-    def capture(self, count, *opts):
+    def capture(self, count, *opts, elsewhere=False):
+        """rawsockctl capture on veth0; elsewhere: run in the peer's
+        network namespace, where veth0 is not a name."""
         path = os.path.join(self.tmp, "out.pcap")
         since = len(self.daemon.log())
+        where = ["ip", "netns", "exec", self.ns.peer] if elsewhere else []
         proc = subprocess.Popen(
-            ["setpriv", f"--reuid={TEST_UID}", f"--regid={TEST_GID}",
+            where + ["setpriv", f"--reuid={TEST_UID}", f"--regid={TEST_GID}",
              "--clear-groups", self.ctl, "-s", self.daemon.socket_path,
              "capture", "-c", str(count), "-t", "10", *opts, "veth0", path],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -204,6 +207,40 @@ class CtlStreamTest(DaemonTestCase):
         self.assertEqual(td.returncode, 0, td.stderr)
         heads = [l for l in td.stdout.splitlines() if "0x88b5" in l]
         self.assertEqual(len(heads), 30, td.stdout)
+
+    def test_capture_puts_vlan_tags_back(self):
+        """A tagged frame arrives with its tag in metadata (the kernel
+        takes it off); the file holds it tagged, as it was sent."""
+        self.start()
+        proc, path = self.capture(3, "-f", f"ether proto {ETHERTYPE_TEST}")
+        sent = []
+        for i, tci in enumerate((5, 0x2007, 4094)):
+            fr = self.frame(i, size=70, inbound=True)
+            sent.append(fr[:12] + struct.pack("!HH", 0x8100, tci) + fr[12:])
+            self.peer.send(sent[-1])
+        _, err = proc.communicate(timeout=15)
+        self.assertEqual(proc.returncode, 0, err)
+        recs, _ = read_pcap(path)
+        self.assertEqual([r[3] for r in recs], sent)
+        self.assertEqual([r[2] for r in recs], [len(fr) for fr in sent])
+        td = subprocess.run(["tcpdump", "-nn", "-e", "-r", path], text=True,
+                            capture_output=True)
+        self.assertEqual(td.returncode, 0, td.stderr)
+        self.assertIn("vlan 5,", td.stdout)
+
+    def test_capture_from_another_namespace(self):
+        """A client in another network namespace names the daemon's
+        interfaces by the daemon's names; addresses it is given go by
+        index, not by a name it has no interface for."""
+        self.start()
+        proc, path = self.capture(2, "-f", f"ether proto {ETHERTYPE_TEST}",
+                                  elsewhere=True)
+        sent = [self.frame(i, inbound=True) for i in range(2)]
+        for fr in sent:
+            self.peer.send(fr)
+        _, err = proc.communicate(timeout=15)
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertEqual([r[3] for r in read_pcap(path)[0]], sent)
 
     def test_capture_filter_and_snaplen(self):
         """-f keeps only matching frames; -s cuts them and keeps the
