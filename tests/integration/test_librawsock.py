@@ -7,6 +7,8 @@ namespace and judges the output.  rawsockctl is checked the same way.
 
 import json
 import os
+import re
+import subprocess
 import sys
 import unittest
 
@@ -44,7 +46,29 @@ def binary(env, default):
     return path
 
 
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+
+
 class LibrawsockTest(DaemonTestCase):
+
+    def test_exports_only_the_api(self):
+        """The shared library exports the functions rawsock.h declares
+        (static inline ones aside), and none of the code it is built
+        from."""
+        check = binary("LIBRAWSOCK_CHECK", "build/tests/integration/"
+                       "librawsock-check")
+        lib = os.path.join(os.path.dirname(check), "..", "..", "client",
+                           "librawsock.so")
+        with open(os.path.join(REPO, "client", "rawsock.h")) as f:
+            header = f.read()
+        declared = set(re.findall(r"\b(rs_[a-z0-9_]+)\(", header))
+        out = subprocess.run(["nm", "-D", "--defined-only", lib], text=True,
+                             capture_output=True, check=True).stdout
+        exported = {line.split()[2].split("@")[0]
+                    for line in out.splitlines()
+                    if line.split()[1] == "T"}
+        self.assertEqual(exported, declared - {"rs_frame_next"})
 
     def test_c_api(self):
         """Every librawsock call the check program makes succeeds or fails
