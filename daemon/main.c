@@ -145,6 +145,22 @@ drop_privileges(struct daemon *d, const struct privs_user *u)
 	return 0;
 }
 
+/* Started as root without --user: uid 0 stays, its capabilities go. */
+static int
+drop_root_caps(void)
+{
+	char err[256];
+
+	if (privs_drop_caps(err, sizeof err) == -1) {
+		log_err("%s", err);
+		return -1;
+	}
+	log_notice("running as root with CAP_NET_RAW and CAP_NET_ADMIN only "
+	    "(CAP_NET_BIND_SERVICE just for binding a privileged port); "
+	    "--user leaves uid 0 too");
+	return 0;
+}
+
 /* The fd table is grown to this many at start at most. */
 #define FD_TABLE_MAX	65536
 
@@ -274,7 +290,8 @@ main(int argc, char **argv)
 	if (server_start(&d, socket_path, mode, userp) < 0)
 		return 1;
 	/* Capabilities and no_new_privs are per thread: before any starts. */
-	if (userp != NULL && drop_privileges(&d, userp) == -1) {
+	if ((userp != NULL && drop_privileges(&d, userp) == -1) ||
+	    (userp == NULL && geteuid() == 0 && drop_root_caps() == -1)) {
 		server_stop(&d);
 		return 1;
 	}

@@ -204,6 +204,16 @@ privs_drop(const struct privs_user *u, char *err, size_t errlen)
 }
 
 int
+privs_drop_caps(char *err, size_t errlen)
+{
+	if (limit_bounding_set() == -1 || set_caps(EFFECTIVE) == -1 ||
+	    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1)
+		return fail(err, errlen, "capabilities: %s", strerror(errno));
+	bind_parked = true;
+	return 0;
+}
+
+int
 privs_no_new_privs(void)
 {
 	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);

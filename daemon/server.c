@@ -157,6 +157,7 @@ bound_listener(const char *path, mode_t mode, const struct privs_user *owner)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	struct stat st;
+	mode_t old;
 	int fd, r;
 
 	if (strlen(path) >= sizeof sun.sun_path)
@@ -170,9 +171,17 @@ bound_listener(const char *path, mode_t mode, const struct privs_user *owner)
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd == -1)
 		return -errno;
-	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) == -1 ||
-	    chmod(path, mode) == -1 || (owner != NULL &&
-	    chown(path, owner->uid, owner->gid) == -1) ||
+	/*
+	 * The mode comes with the bind (through the umask), and the owner is
+	 * given without following a link: a directory given to the --user
+	 * could have the socket swapped for a link to a file of root's
+	 * between the bind and a chmod or chown by path.
+	 */
+	old = umask(~mode & 0777);
+	r = bind(fd, (struct sockaddr *)&sun, sizeof sun);
+	umask(old);
+	if (r == -1 || (owner != NULL && fchownat(AT_FDCWD, path, owner->uid,
+	    owner->gid, AT_SYMLINK_NOFOLLOW) == -1) ||
 	    listen(fd, SOMAXCONN) == -1) {
 		r = -errno;
 		close(fd);

@@ -447,6 +447,19 @@ class OverflowIdTest(DaemonTestCase):
                                  groups=[OVERFLOW_ID])
 
 
+class SocketModeTest(DaemonTestCase):
+    """The socket has the mode it was given from its bind on (0666 by
+    default), never a wider one for a moment."""
+
+    def test_default_and_given_modes(self):
+        for args, want in (((), 0o666), (("--socket-mode", "0640"), 0o640)):
+            with self.subTest(args=args):
+                d = self.start_daemon({"rules": []}, extra_args=args)
+                self.assertEqual(os.lstat(d.socket_path).st_mode & 0o777,
+                                 want)
+                d.stop()
+
+
 class PingTest(DaemonTestCase):
     """2. ping echoes the id, int or string, and returns nothing else."""
 

@@ -343,6 +343,19 @@ class PrivilegeDropTest(DaemonTestCase):
                                  d.socket_path), (DAEMON_V4, 80))
         self.assert_dropped_caps(d.pid)
 
+    def test_root_without_user_keeps_two_capabilities(self):
+        """Started as root without --user it stays uid 0, with the same
+        capability sets as after a drop, and still binds port 80 for uid
+        4242 (the parked capability)."""
+        if daemon_user():
+            self.skipTest("the daemon runs with --user here")
+        d = self.start_daemon(PORT_POLICY)
+        self.assertEqual(proc_status(d.pid)["Uid"].split(), ["0"] * 4)
+        self.assert_dropped_caps(d.pid)
+        self.assertEqual(as_user(TEST_UID, TEST_GID, server_on_port_80,
+                                 d.socket_path), (DAEMON_V4, 80))
+        self.assert_dropped_caps(d.pid)
+
     def test_still_works_reloads_and_cleans_up(self):
         """After the drop it still makes packet sockets for uid 4242
         (CAP_NET_RAW kept), rereads its policy on SIGHUP, and removes its
