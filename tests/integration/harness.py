@@ -283,6 +283,10 @@ def write_policy_file(path, policy):
     os.replace(tmp, path)
 
 
+SANITIZER_REPORT = re.compile(r"ERROR: (Address|Leak)Sanitizer|"
+                              r"runtime error: ")
+
+
 class Daemon:
     """rawsockd running in the foreground inside a namespace.
 
@@ -495,18 +499,29 @@ class Daemon:
         return rc
 
     def close(self):
-        """Stop (SIGTERM, then SIGKILL) if running; remove the temp dir."""
+        """Stop (SIGTERM, then SIGKILL) if running; remove the temp dir.
+        A daemon this stops must exit 0, and no daemon may have said a
+        sanitizer report (ASan, LSan at exit, UBSan): those fail the test
+        that ran it, even where it asserted nothing about the exit."""
+        bad = None
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(STOP_TIMEOUT)
+                rc = self.proc.wait(STOP_TIMEOUT)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(STOP_TIMEOUT)
+                rc = f"no exit within {STOP_TIMEOUT}s of SIGTERM"
+            if rc != 0:
+                bad = f"daemon stopped with {rc}"
         if os.path.isdir(self.dir):
             self.saved_log = self.log()
             shutil.rmtree(self.dir, ignore_errors=True)
         _live_daemons.discard(self)
+        log = getattr(self, "saved_log", "")
+        if SANITIZER_REPORT.search(log):
+            bad = "a sanitizer report"
+        assert bad is None, f"{bad}:\n{log[-4000:]}"
 
 
 def check_policy(policy, binary=None):
