@@ -4,11 +4,14 @@
 #include <errno.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 
+#include "conn.h"
 #include "envelope.h"
 #include "ifctl.h"
 #include "op.h"
@@ -55,9 +58,48 @@ op_check_ifindex(struct request *req, int ifindex)
 	return check_ifindex(req->rule, ifindex, 0, &req->err);
 }
 
+/*
+ * A unix address the daemon binds or reaches for a client: the file
+ * system and the peer see the daemon's uid and credentials, not the
+ * client's.  So, but for root, only abstract names (or an autobind), and
+ * a connect or send only to a name a socket of the same connection is
+ * bound to; a client reaches anything else with a socket of its own
+ * (pass:true), as itself.
+ */
+static int
+check_unix(const struct policy_rule *r, const struct conn *c,
+    const struct rs_addr *a, bool binding, struct rs_error *e)
+{
+	const struct sockaddr_un *sun = (const struct sockaddr_un *)&a->ss;
+	const size_t path_at = offsetof(struct sockaddr_un, sun_path);
+	struct sockaddr_storage mine;
+	const struct handle *h;
+	socklen_t len;
+
+	if (r != NULL && r->index == -1)
+		return 0;
+	if (a->len > path_at && sun->sun_path[0] != '\0')
+		return rs_error_set(e, RS_E_DENIED, 0, "unix address: a path "
+		    "would be bound or reached as the daemon; only abstract "
+		    "names (open with pass:true to use a path as yourself)");
+	if (binding)
+		return 0;
+	TAILQ_FOREACH(h, &c->handles, entry) {
+		len = sizeof mine;
+		if (h->domain == AF_UNIX && getsockname(h->fd,
+		    (struct sockaddr *)&mine, &len) == 0 &&
+		    (size_t)len == a->len && len > path_at &&
+		    memcmp(&mine, &a->ss, len) == 0)
+			return 0;
+	}
+	return rs_error_set(e, RS_E_DENIED, 0, "unix address: not a name a "
+	    "socket of this connection is bound to (its peer would see the "
+	    "daemon's credentials)");
+}
+
 int
-op_check_address_rule(const struct policy_rule *r, int domain,
-    int bound_ifindex, const struct rs_addr *a, bool binding,
+op_check_address_rule(const struct policy_rule *r, const struct conn *c,
+    int domain, int bound_ifindex, const struct rs_addr *a, bool binding,
     struct rs_error *e)
 {
 	const struct sockaddr_ll *sll = (const struct sockaddr_ll *)&a->ss;
@@ -81,6 +123,8 @@ op_check_address_rule(const struct policy_rule *r, int domain,
 			return -1;
 		return binding ? policy_check_port(r, ntohs(sin6->sin6_port),
 		    e) : 0;
+	case AF_UNIX:
+		return check_unix(r, c, a, binding, e);
 	}
 	return 0;
 }
@@ -100,7 +144,8 @@ op_check_address(struct request *req, int domain, int bound_ifindex,
     const struct rs_addr *a, bool binding)
 {
 	op_audit_address(req, a);
-	return op_check_address_rule(req->rule, domain, bound_ifindex, a,
+	return op_check_address_rule(req->rule, req->conn, domain,
+	    bound_ifindex, a,
 	    binding, &req->err);
 }
 
@@ -313,8 +358,8 @@ op_check_frame(const struct policy_rule *r, const struct handle *h,
 		    to->ss.ss_family != h->domain)
 			return rs_error_set(e, RS_E_BAD_REQUEST, 0,
 			    "address: not of the socket's family");
-		if (op_check_address_rule(r, h->domain, h->ifindex, to,
-		    false, e) == -1)
+		if (op_check_address_rule(r, h->conn, h->domain, h->ifindex,
+		    to, false, e) == -1)
 			return -1;
 	}
 	if (h->domain == AF_PACKET && h->type == SOCK_RAW) {

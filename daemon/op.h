@@ -27,8 +27,9 @@ void		 op_audit_address(struct request *req, const struct rs_addr *a);
 int		 op_check_ifindex(struct request *req, int ifindex);
 /* op_check_address for a rule outside a request (frames on a channel). */
 int		 op_check_address_rule(const struct policy_rule *r,
-		     int domain, int bound_ifindex, const struct rs_addr *a,
-		     bool binding, struct rs_error *e);
+		     const struct conn *c, int domain, int bound_ifindex,
+		     const struct rs_addr *a, bool binding,
+		     struct rs_error *e);
 /* A raw inet socket whose data starts at the IP header (IP_HDRINCL,
  * IPV6_HDRINCL or IPPROTO_RAW). */
 bool		 op_ip_hdrincl(const struct handle *h);

@@ -650,6 +650,13 @@ policy_check_socket(const struct policy_rule *r, long domain, long type,
 	const struct plist *pl;
 	char buf[32];
 
+	/* Any other family (netlink above all) would speak with the
+	 * daemon's own capabilities: no rule lends one, "*" included. */
+	if (r != NULL && r->index != -1 && domain != AF_PACKET &&
+	    domain != AF_INET && domain != AF_INET6 && domain != AF_UNIX)
+		return deny(r, e, "domain %s (only root's: a socket of it "
+		    "would act with the daemon's capabilities)",
+		    const_name(domain, RS_CG_AF, buf, sizeof buf));
 	if (r == NULL || !plist_has(&r->allow.domains, r->allow.domains.values,
 	    domain))
 		return deny(r, e, "domain %s",

@@ -45,8 +45,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import (  # noqa: E402
     DAEMON_V4, OTHER_UID, PEER_V4, TEST_GID, TEST_UID, Client,
     DaemonTestCase, Gate, Tally, as_user, assert_error, assert_ok,
-    connect_as, inet_checksum, run_tests, spawn_as_user, wait_frame,
-    wait_until)
+    connect_as, inet_checksum, netns_socket, run_tests, spawn_as_user,
+    wait_frame, wait_until)
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -447,8 +447,9 @@ def open_sockets_forever(path, ifname, total, batch, pause):
 class SocketTestCase(DaemonTestCase):
     """A daemon with the test policy, clients, and peer sockets."""
 
-    def start(self, confined_filter=None):
-        self.daemon = self.start_daemon(make_policy(confined_filter))
+    def start(self, confined_filter=None, policy=None):
+        self.daemon = self.start_daemon(policy or
+                                        make_policy(confined_filter))
         self.ns = self.daemon.netns
         self.path = self.daemon.socket_path
         return self.daemon
@@ -826,17 +827,17 @@ class StreamTests(SocketTestCase):
         self.assertEqual(bound["address"]["port"], 80)
 
     def test_unix_stream_echo(self):
-        """Gerbil's UNIX-socket echo through handles, and a path of
-        UNIX_MAX_PATH bytes is refused."""
+        """Gerbil's UNIX-socket echo through handles (on an abstract
+        name), and a path of UNIX_MAX_PATH bytes is refused."""
         self.start()
         c = self.client()
-        path = os.path.join(self.daemon.dir, "echo.sock")
+        name = {"family": "unix", "abstract": f"rawsockd-echo-{os.getpid()}"}
         lst = ok(c.call("server_socket", domain="unix", type="stream",
-                        bind={"family": "unix", "path": path}))["handle"]
+                        bind=name))["handle"]
         self.assertEqual(ok(c.call("getsockname", handle=lst))
-                         ["address"].get("path"), path)
+                         ["address"].get("abstract"), name["abstract"])
         cli = self.open(c, "unix", "stream")
-        ok(c.call("connect", handle=cli, address=path))
+        ok(c.call("connect", handle=cli, address=name))
         srv = ok(c.call("accept", handle=lst, timeout_ms=2000))["handle"]
         ok(c.call("send", handle=cli, data=b64(b"ping over unix")))
         got = recv_exact(c, srv, 14)
@@ -846,6 +847,52 @@ class StreamTests(SocketTestCase):
         err(c.call("connect", handle=cli,
                    address={"family": "unix", "path": too_long}),
             "bad_request", names="too long")
+
+    def test_unix_addresses_are_not_the_daemons(self):
+        """A managed unix socket would bind and connect as the daemon:
+        no path (it would be made, or reached, with the daemon's uid), and
+        no connect or send to a name this connection did not bind (the
+        peer would read the daemon's credentials).  Root may."""
+        self.start()
+        c = self.client()
+        # Abstract names are the network namespace's: one in the daemon's.
+        outside = netns_socket(self.ns.name, socket.AF_UNIX,
+                               socket.SOCK_STREAM)
+        self.addCleanup(outside.close)
+        theirs = f"rawsockd-theirs-{os.getpid()}"
+        outside.bind("\0" + theirs)
+        outside.listen(1)
+        path = os.path.join(self.daemon.dir, "made-by-the-daemon.sock")
+        err(c.call("server_socket", domain="unix", type="stream",
+                   bind={"family": "unix", "path": path}), "denied",
+            names="path")
+        self.assertFalse(os.path.exists(path))
+        cli = self.open(c, "unix", "stream")
+        err(c.call("connect", handle=cli,
+                   address={"family": "unix", "abstract": theirs}),
+            "denied", names="credentials")
+        dg = self.open(c, "unix", "dgram")
+        err(c.call("sendto", handle=dg, data=b64(b"x"),
+                   address={"family": "unix", "abstract": theirs}),
+            "denied", names="credentials")
+        root = self.root_client()
+        h = ok(root.call("open", domain="unix", type="stream"))["handle"]
+        ok(root.call("connect", handle=h,
+                     address={"family": "unix", "abstract": theirs}))
+
+    def test_netlink_is_never_lent(self):
+        """A rule of "*" domains still lends no netlink socket: it would
+        configure the network with the daemon's CAP_NET_ADMIN."""
+        self.start(policy={"rules": [{"match": {"uid": TEST_UID},
+                                      "allow": dict(MAIN_ALLOW,
+                                                    domains=["*"],
+                                                    types=["*"])}]})
+        c = self.client()
+        err(c.call("open", domain="AF_NETLINK", type="raw", protocol=0),
+            "denied", names="AF_NETLINK")
+        err(c.call("open", domain="AF_NETLINK", type="dgram", protocol=0,
+                   **{"pass": True}), "denied", names="AF_NETLINK")
+        ok(c.call("open", domain="inet", type="dgram"))
 
     def test_udp_sendmsg_recvmsg(self):
         """CLISP's sendmsg/recvmsg with a 3-part iovec: 8 bytes sent, the
