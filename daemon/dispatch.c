@@ -311,6 +311,25 @@ request_wait(struct request *req, int fd, short what, long long timeout_ms)
 }
 
 void
+dispatch_fd_closing(struct conn *c, int fd)
+{
+	struct request *req = c->pending;
+
+	if (fd == -1 || req == NULL || req->wait == NULL ||
+	    event_get_fd(req->wait) != fd)
+		return;
+	/* Off the fd before it closes (its number is soon another's), and
+	 * run again now: the op finds its handle gone and says so. */
+	event_free(req->wait);
+	if ((req->wait = event_new(c->d->base, -1, 0, wait_cb, req)) == NULL) {
+		log_warn("conn %llu: out of memory: a request stays parked",
+		    (unsigned long long)c->id);
+		return;
+	}
+	event_active(req->wait, EV_READ, 1);
+}
+
+void
 dispatch_cancel(struct conn *c)
 {
 	if (c->pending != NULL) {

@@ -61,6 +61,9 @@ void	 dispatch_datagram(struct conn *c, const char *buf, size_t len,
 	     bool truncated, bool had_fds);
 /* Drop a connection's parked request (the connection is closing). */
 void	 dispatch_cancel(struct conn *c);
+/* fd (a handle's) is about to close: a request waiting on it runs again
+ * at once, no longer on it. */
+void	 dispatch_fd_closing(struct conn *c, int fd);
 
 /* Pass fd on the response, listed as `what` in "fds"; takes ownership. */
 int	 request_pass_fd(struct request *req, int fd, const char *what);

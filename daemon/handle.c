@@ -6,6 +6,7 @@
 
 #include "closer.h"
 #include "conn.h"
+#include "dispatch.h"
 #include "handle.h"
 #include "stream.h"
 
@@ -51,6 +52,8 @@ handle_unlink(struct handle *h)
 {
 	struct conn *c = h->conn;
 
+	dispatch_fd_closing(c, h->fd);
+	dispatch_fd_closing(c, h->ring_off);
 	stream_stop(h);
 	if (h->ring_off != -1)
 		close(h->ring_off);

@@ -28,7 +28,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (  # noqa: E402
     TEST_UID, DaemonTestCase, assert_error, assert_ok, connect_as,
-    run_tests, wait_frame, wait_until)
+    netns_socket, run_tests, wait_frame, wait_until)
 
 ETHERTYPE_TEST = 0x88B5  # IEEE 802 local experimental ethertype 1
 ETHER_HDR = bytes.fromhex("ffffffffffff" "020000000001" "88b5")
@@ -61,9 +61,9 @@ class ReloadTest(DaemonTestCase):
         self.assertIsNotNone(self.d.wait_log(r"policy reloaded", since),
                              "the reload was not applied")
 
-    def open_packet(self, **params):
+    def open_packet(self, protocol="all", **params):
         return assert_ok(self.c.call("open", domain="packet", type="raw",
-                                     protocol="all", ifname="veth0",
+                                     protocol=protocol, ifname="veth0",
                                      **params))["handle"]
 
     def open_udp(self):
@@ -175,6 +175,35 @@ class ReloadTest(DaemonTestCase):
                 break
         else:
             self.fail("the channel did not end")
+
+    def test_a_request_waiting_on_it_is_answered(self):
+        """A recv waiting (for good) on a handle the reload closes is
+        answered no_such_handle at once, and the connection goes on; the
+        next socket the daemon makes works (its fd number may be the
+        closed one's)."""
+        h = self.open_packet(protocol=0x88B6)
+        rid = 77
+        self.c.send_json({"id": rid, "op": "recv", "handle": h,
+                          "timeout_ms": -1})
+        time.sleep(0.2)     # parked
+        self.reload(policy(interfaces=["lo"]))
+        self.c.sock.settimeout(5.0)
+        assert_error(self.c.recv_response(rid), "no_such_handle", rid=rid)
+        assert_ok(self.c.call("ping"))
+        u = self.open_udp()
+        assert_ok(self.c.call("bind", handle=u, address={
+            "family": "inet", "host": "127.0.0.1", "port": 0}))
+        port = assert_ok(self.c.call("getsockname", handle=u))[
+            "address"]["port"]
+        s = self.ns_udp()
+        s.sendto(b"after", ("127.0.0.1", port))
+        got = assert_ok(self.c.call("recv", handle=u, timeout_ms=3000))
+        self.assertEqual(base64.b64decode(got["data"]), b"after")
+
+    def ns_udp(self):
+        s = netns_socket(self.ns.name, socket.AF_INET, socket.SOCK_DGRAM)
+        self.addCleanup(s.close)
+        return s
 
     def test_promisc_given_back_without_configdev(self):
         assert_ok(self.c.call("configdev", ifname="veth0", promisc=True))
