@@ -2,6 +2,7 @@
  * Managed sockets: allocation, look-up, close.
  */
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "closer.h"
@@ -63,12 +64,33 @@ handle_unlink(struct handle *h)
 	filter_free(&h->policy_filter);
 }
 
+/*
+ * A lingering close blocks until the data is out or the time is up (up
+ * to INT_MAX seconds): on a closer thread that would hold it, and a few
+ * would hold them all.  The client was answered already, so a linger
+ * time means nothing here: the close goes on in the background instead
+ * (a linger of 0, a reset, does not wait and stays).
+ */
+static void
+no_linger(const struct handle *h)
+{
+	struct linger l;
+	socklen_t len = sizeof l;
+
+	if (h->type != SOCK_STREAM || getsockopt(h->fd, SOL_SOCKET,
+	    SO_LINGER, &l, &len) == -1 || !l.l_onoff || l.l_linger == 0)
+		return;
+	l.l_onoff = 0;
+	setsockopt(h->fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+}
+
 void
 handle_close(struct handle *h)
 {
 	uid_t uid = h->conn->peer.uid;
 
 	handle_unlink(h);
+	no_linger(h);
 	closer_close_for(h->fd, uid);
 	free(h);
 }

@@ -275,8 +275,10 @@ op_set_option(struct request *req, int fd, int domain, const json_t *level,
 	if (policy_check_option(req->rule, o->name, privileged,
 	    (o->flags & RS_OF_SPOOF) != 0, &req->err) == -1)
 		return -1;
-	if ((o->flags & RS_OF_INTERFACE) &&
-	    check_option_interface(req, &v) == -1)
+	/* An interface index of 0 (IPV6_MULTICAST_IF's default) names
+	 * none: the routes choose, as without the option. */
+	if ((o->flags & RS_OF_INTERFACE) && !(o->set == RS_OT_INT &&
+	    v.ifindex == 0) && check_option_interface(req, &v) == -1)
 		return -1;
 	if (membership_changes_device(o, &v)) {
 		if (v.ifname[0] == '\0' && ifctl_name((unsigned)v.ifindex,

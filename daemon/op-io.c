@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -290,6 +291,18 @@ const struct op_entry op_sendmsg = {
 	"sendmsg", sendmsg_params, sizeof(struct io_args), sendmsg_op
 };
 
+/* Whether fd reports an error (a queued one, IP_RECVERR's) and no data:
+ * it stays readable for poll, so a wait on it would wake at once, for
+ * ever. */
+static bool
+only_errors(int fd, int flags)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return !(flags & MSG_ERRQUEUE) && poll(&p, 1, 0) == 1 &&
+	    (p.revents & POLLERR) && !(p.revents & POLLIN);
+}
+
 /* EAGAIN: answer now, or park until readable or the time is up. */
 static int
 recv_again(struct request *req, struct handle *h, const struct io_args *a,
@@ -299,6 +312,10 @@ recv_again(struct request *req, struct handle *h, const struct io_args *a,
 		return op_errno(req, h, what, ETIMEDOUT);
 	if (a->timeout_ms == 0)
 		return op_errno(req, h, what, EAGAIN);
+	if (only_errors(h->fd, (int)a->flags))
+		return rs_error_set(&req->err, RS_E_ERRNO, EAGAIN, "%s on "
+		    "handle %lld: nothing to read but its error queue "
+		    "(MSG_ERRQUEUE reads it)", what, h->id);
 	return request_wait(req, h->fd, EV_READ, a->timeout_ms);
 }
 

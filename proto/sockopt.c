@@ -134,7 +134,7 @@ const struct rs_sockopt rs_sockopt_table[] = {
 	IP6(IPV6_MTU, INT, INT, 0),
 	IP6(IPV6_MTU_DISCOVER, INT, INT, 0),
 	IP6(IPV6_MULTICAST_HOPS, INT, INT, 0),
-	IP6(IPV6_MULTICAST_IF, INT, INT, 0),
+	IP6(IPV6_MULTICAST_IF, INT, INT, IFACE),
 	IP6(IPV6_MULTICAST_LOOP, INT, INT, 0),
 	IP6(IPV6_RECVPKTINFO, INT, INT, 0),
 	IP6(IPV6_RTHDR, BYTES, BYTES, 0),
@@ -516,6 +516,9 @@ enc_int(const struct rs_sockopt *o, const json_t *v, struct rs_optval *out,
 		return bad(e, "value: out of range %d..%d", INT_MIN, INT_MAX);
 	i = (int)n;
 	put(out, &i, sizeof i);
+	/* An interface by index (IPV6_MULTICAST_IF), for the policy. */
+	if (o->flags & RS_OF_INTERFACE)
+		out->ifindex = i;
 	return 0;
 }
 

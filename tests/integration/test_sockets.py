@@ -880,6 +880,41 @@ class StreamTests(SocketTestCase):
         ok(root.call("connect", handle=h,
                      address={"family": "unix", "abstract": theirs}))
 
+    def test_recv_with_only_an_error_queue_does_not_wait(self):
+        """With IP_RECVERR an ICMP error stays queued and the socket keeps
+        polling readable: a recv that would wait answers EAGAIN at once
+        (it used to park, and the loop woke for it without end)."""
+        self.start()
+        c = self.client()
+        h = self.open(c, "inet", "dgram")
+        ok(c.call("setsockopt", handle=h, level="IPPROTO_IP",
+                  option="IP_RECVERR", value=1))
+        ok(c.call("sendto", handle=h, data=b64(b"x"),
+                  address=inet("127.0.0.1", 9)))
+        time.sleep(0.1)     # the port unreachable comes back
+        err(c.call("recv", handle=h, timeout_ms=2000), "ECONNREFUSED")
+        start = time.monotonic()
+        err(c.call("recv", handle=h, timeout_ms=-1), "EAGAIN",
+            names="error queue")
+        self.assertLess(time.monotonic() - start, 1.0)
+        ok(c.call("ping"))
+
+    def test_ipv6_multicast_if_is_an_interface(self):
+        """IPV6_MULTICAST_IF picks the interface multicast leaves by: one
+        the rule allows (0 names none), as IP_MULTICAST_IF and scope_id
+        do."""
+        self.start(policy={"rules": [{"match": {"uid": TEST_UID},
+                                      "allow": dict(MAIN_ALLOW,
+                                                    interfaces=["veth0"])}]})
+        c = self.client()
+        h = self.open(c, "inet6", "dgram")
+        set_if = lambda index: c.call(  # noqa: E731
+            "setsockopt", handle=h, level="IPPROTO_IPV6",
+            option="IPV6_MULTICAST_IF", value=index)
+        err(set_if(1), "denied", names="lo")
+        ok(set_if(self.ns.ifindex()))
+        ok(set_if(0))
+
     def test_netlink_is_never_lent(self):
         """A rule of "*" domains still lends no netlink socket: it would
         configure the network with the daemon's CAP_NET_ADMIN."""
@@ -2079,6 +2114,44 @@ class HygieneTests(SocketTestCase):
         self.assert_pings_went_on(pings, t0, t1,
                                   f"closes answered in "
                                   f"{answered * 1000:.0f} ms")
+
+    def test_lingering_closes_hold_no_closer_thread(self):
+        """16 TCP handles (the quota) with unsent data to a peer that
+        never reads and SO_LINGER of 30 s, closed: each close would block
+        a closer thread for 30 s, and 16 block them all, so that later
+        closes (packet sockets here) wait too.  They must not."""
+        d = self.start()
+        c = self.client()
+        srv = netns_socket(self.ns.name, socket.AF_INET, socket.SOCK_STREAM)
+        self.addCleanup(srv.close)
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(32)
+        port = srv.getsockname()[1]
+        blob = b64(bytes(60000))
+        handles = []
+        for _ in range(16):
+            h = self.open(c, "inet", "stream")
+            ok(c.call("setsockopt", handle=h, level="SOL_SOCKET",
+                      option="SO_SNDBUF", value=4096))
+            ok(c.call("connect", handle=h, address=inet("127.0.0.1", port),
+                      timeout_ms=2000))
+            for _ in range(50):
+                if not c.call("send", handle=h, data=blob)["ok"]:
+                    break       # EAGAIN: the buffers are full
+            ok(c.call("setsockopt", handle=h, level="SOL_SOCKET",
+                      option="SO_LINGER", value={"onoff": 1, "linger": 30}))
+            handles.append(h)
+        base = d.settled_fd_count() - len(handles)
+        for h in handles:
+            ok(c.call("close", handle=h))
+        self.assertEqual(d.wait_fd_count(base, timeout=5.0), base)
+        packets = [self.open(c, "packet", "raw", protocol="all",
+                             ifname="veth0") for _ in range(5)]
+        for h in packets:
+            ok(c.call("close", handle=h))
+        self.assertEqual(d.wait_fd_count(base, timeout=5.0), base,
+                         "later closes waited behind lingering ones")
 
     def test_fds_sent_back_at_once_never_stall_the_loop(self):
         """253 passed packet sockets (the most one datagram carries) sent
