@@ -196,8 +196,8 @@ ctl_capture(const char *path, int argc, char **argv)
 	unsigned long long drops = 0;
 	pcap_dumper_t *dump;
 	struct pollfd pfd;
-	uint8_t *buf;
-	pcap_t *dead;
+	uint8_t *buf = NULL;
+	pcap_t *dead = NULL;
 	int ch, h, chan, dlt, r = 1;
 	ssize_t n;
 
@@ -223,9 +223,7 @@ ctl_capture(const char *path, int argc, char **argv)
 	if ((dlt = link_dlt(c, h)) == -1) {
 		fprintf(stderr, "rawsockctl: %s: a link type pcap has no "
 		    "name for here\n", argv[optind]);
-		close(chan);
-		rs_conn_close(c);
-		return 1;
+		goto out;
 	}
 	dead = pcap_open_dead_with_tstamp_precision(dlt,
 	    snaplen > 0 ? (int)snaplen : 262144, PCAP_TSTAMP_PRECISION_NANO);

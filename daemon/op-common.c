@@ -145,8 +145,7 @@ op_check_address(struct request *req, int domain, int bound_ifindex,
 {
 	op_audit_address(req, a);
 	return op_check_address_rule(req->rule, req->conn, domain,
-	    bound_ifindex, a,
-	    binding, &req->err);
+	    bound_ifindex, a, binding, &req->err);
 }
 
 bool
@@ -221,35 +220,29 @@ membership_changes_device(const struct rs_sockopt *o,
 	return m.mr_type != PACKET_MR_MULTICAST;
 }
 
+static bool
+devs_has(const struct handle_devs *devs, int ifindex)
+{
+	size_t i;
+
+	for (i = 0; i < devs->n; i++) {
+		if (devs->ifindex[i] == ifindex)
+			return true;
+	}
+	return false;
+}
+
 /* Whether devs (NULL: a socket to pass, not kept) has no room for one
  * more interface; true with e set. */
 static bool
 devs_full(const struct handle_devs *devs, int ifindex, struct rs_error *e)
 {
-	size_t i;
-
-	if (devs == NULL || devs->n < HANDLE_DEVS_MAX)
+	if (devs == NULL || devs->n < HANDLE_DEVS_MAX ||
+	    devs_has(devs, ifindex))
 		return false;
-	for (i = 0; i < devs->n; i++) {
-		if (devs->ifindex[i] == ifindex)
-			return false;
-	}
 	rs_error_set(e, RS_E_QUOTA, 0, "PACKET_ADD_MEMBERSHIP: a socket "
 	    "changes at most %d interfaces", HANDLE_DEVS_MAX);
 	return true;
-}
-
-static void
-devs_add(struct handle_devs *devs, int ifindex)
-{
-	size_t i;
-
-	for (i = 0; devs != NULL && i < devs->n; i++) {
-		if (devs->ifindex[i] == ifindex)
-			return;
-	}
-	if (devs != NULL && devs->n < HANDLE_DEVS_MAX)
-		devs->ifindex[devs->n++] = ifindex;
 }
 
 int
@@ -258,7 +251,7 @@ op_set_option(struct request *req, int fd, int domain, const json_t *level,
 {
 	const struct rs_sockopt *o;
 	struct rs_optval v;
-	bool privileged;
+	bool privileged, device;
 	int lvl;
 
 	if (level == NULL || option == NULL || value == NULL)
@@ -280,7 +273,7 @@ op_set_option(struct request *req, int fd, int domain, const json_t *level,
 	if ((o->flags & RS_OF_INTERFACE) && !(o->set == RS_OT_INT &&
 	    v.ifindex == 0) && check_option_interface(req, &v) == -1)
 		return -1;
-	if (membership_changes_device(o, &v)) {
+	if ((device = membership_changes_device(o, &v))) {
 		if (v.ifname[0] == '\0' && ifctl_name((unsigned)v.ifindex,
 		    v.ifname) == NULL)
 			return rs_error_set(&req->err, RS_E_ERRNO, ENODEV,
@@ -296,8 +289,9 @@ op_set_option(struct request *req, int fd, int domain, const json_t *level,
 	if (setsockopt(fd, o->level, o->option, v.u.raw, v.len) == -1)
 		return rs_error_set(&req->err, RS_E_ERRNO, errno, "%s: %s",
 		    o->name, strerror(errno));
-	if (membership_changes_device(o, &v))
-		devs_add(devs, v.ifindex);
+	/* devs_full() left room. */
+	if (device && devs != NULL && !devs_has(devs, v.ifindex))
+		devs->ifindex[devs->n++] = v.ifindex;
 	return 0;
 }
 
