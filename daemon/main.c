@@ -155,7 +155,7 @@ drop_root_caps(void)
 		log_err("%s", err);
 		return -1;
 	}
-	log_notice("running as root with CAP_NET_RAW and CAP_NET_ADMIN only "
+	log_notice("running as root with CAP_NET_RAW and CAP_NET_ADMIN at most "
 	    "(CAP_NET_BIND_SERVICE just for binding a privileged port); "
 	    "--user leaves uid 0 too");
 	return 0;

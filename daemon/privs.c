@@ -129,6 +129,9 @@ limit_bounding_set(void)
 	return errno == EINVAL ? 0 : -1;
 }
 
+/* What the permitted set keeps: less when the daemon came with less. */
+static unsigned int kept = EFFECTIVE | PARKED;
+
 /* This thread's sets (capabilities are per thread). */
 static int
 set_caps(unsigned int effective)
@@ -138,9 +141,21 @@ set_caps(unsigned int effective)
 	};
 	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = { 0 };
 
-	data[0].effective = effective;
-	data[0].permitted = EFFECTIVE | PARKED;
+	data[0].effective = effective & kept;
+	data[0].permitted = kept;
 	return (int)syscall(SYS_capset, &hdr, data);
+}
+
+/* This thread's permitted set (the first 32 capabilities), or 0. */
+static unsigned int
+permitted_now(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = { 0 };
+
+	return syscall(SYS_capget, &hdr, data) == -1 ? 0 : data[0].permitted;
 }
 
 int
@@ -203,13 +218,23 @@ privs_drop(const struct privs_user *u, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * A root that was given fewer (a container's set, a unit's bounding set)
+ * keeps what it has of the three: capset refuses to add any.  Without
+ * CAP_SETPCAP the bounding set stays as it came; with no_new_privs and
+ * nothing ever exec'd, it only bounds what an exec could gain.
+ */
 int
 privs_drop_caps(char *err, size_t errlen)
 {
-	if (limit_bounding_set() == -1 || set_caps(EFFECTIVE) == -1 ||
+	unsigned int have = permitted_now();
+
+	kept &= have;
+	if (((have & (1U << CAP_SETPCAP)) && limit_bounding_set() == -1) ||
+	    set_caps(EFFECTIVE) == -1 ||
 	    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1)
 		return fail(err, errlen, "capabilities: %s", strerror(errno));
-	bind_parked = true;
+	bind_parked = (kept & PARKED) != 0;
 	return 0;
 }
 

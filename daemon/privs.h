@@ -30,7 +30,7 @@ void	 privs_user_free(struct privs_user *u);
  */
 int	 privs_drop(const struct privs_user *u, char *err, size_t errlen);
 /* The same sets for a root that stays root (no --user): it keeps uid 0's
- * files, not its capabilities. */
+ * files, not its capabilities; of the three, what it was started with. */
 int	 privs_drop_caps(char *err, size_t errlen);
 /* The port of an inet/inet6 address if it is privileged (1..1023), else 0. */
 int	 privs_port(const struct sockaddr *sa);

@@ -356,6 +356,26 @@ class PrivilegeDropTest(DaemonTestCase):
                                  d.socket_path), (DAEMON_V4, 80))
         self.assert_dropped_caps(d.pid)
 
+    def test_root_given_fewer_capabilities_keeps_what_it_has(self):
+        """A root started with only CAP_NET_RAW (a container's set, a
+        narrower unit) still starts, keeps just that one (no CAP_SETPCAP
+        to trim its bounding set, none to add), and makes packet sockets
+        for uid 4242."""
+        if daemon_user():
+            self.skipTest("the daemon runs with --user here")
+        ns = NetNS()
+        ns.create()
+        self.addCleanup(ns.destroy)
+        d = NarrowRootDaemon(PASS_POLICY, ns)
+        self._daemons.append(d)
+        self.addCleanup(d.close)
+        d.start()
+        self.assertEqual(caps(proc_status(d.pid)),
+                         {"CapInh": 0, "CapPrm": 1 << 13, "CapEff": 1 << 13,
+                          "CapBnd": 1 << 13, "CapAmb": 0})
+        self.assertEqual(as_user(TEST_UID, TEST_GID, open_packet_child,
+                                 d.socket_path), [socket.AF_PACKET])
+
     def test_still_works_reloads_and_cleans_up(self):
         """After the drop it still makes packet sockets for uid 4242
         (CAP_NET_RAW kept), rereads its policy on SIGHUP, and removes its
@@ -400,6 +420,20 @@ class PrivilegeDropTest(DaemonTestCase):
         self.assertEqual(r.returncode, 1, r.stderr)
         self.assertIn("not readable as uid 4250", r.stderr)
         self.assertFalse(os.path.exists(sock))
+
+
+class NarrowRootDaemon(Daemon):
+    """Root, no --user, with CAP_NET_RAW alone in its bounding set (so in
+    its permitted set after exec)."""
+
+    def user_args(self):
+        return []
+
+    def command(self):
+        cmd = super().command()
+        at = cmd.index(self.binary)
+        return cmd[:at] + ["setpriv", "--bounding-set=-all,+net_raw",
+                           "--"] + cmd[at:]
 
 
 class UnitCredentialsDaemon(Daemon):
