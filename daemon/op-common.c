@@ -61,9 +61,10 @@ op_check_ifindex(struct request *req, int ifindex)
 /*
  * A unix address the daemon binds or reaches for a client: the file
  * system and the peer see the daemon's uid and credentials, not the
- * client's.  So, but for root, only abstract names (or an autobind), and
- * a connect or send only to a name a socket of the same connection is
- * bound to; a client reaches anything else with a socket of its own
+ * client's.  So, but for root, a bind only autobinds (a name of its own
+ * choosing could be one a service's clients trust), and a connect or
+ * send reaches only a name a socket of the same connection is bound to;
+ * a client binds or reaches anything else with a socket of its own
  * (pass:true), as itself.
  */
 static int
@@ -82,6 +83,10 @@ check_unix(const struct policy_rule *r, const struct conn *c,
 		return rs_error_set(e, RS_E_DENIED, 0, "unix address: a path "
 		    "would be bound or reached as the daemon; only abstract "
 		    "names (open with pass:true to use a path as yourself)");
+	if (binding && a->len > path_at)
+		return rs_error_set(e, RS_E_DENIED, 0, "unix address: a name "
+		    "bound by the daemon speaks with its credentials; bind "
+		    "unnamed (the kernel picks one), or open with pass:true");
 	if (binding)
 		return 0;
 	TAILQ_FOREACH(h, &c->handles, entry) {
