@@ -225,8 +225,10 @@ ctl_capture(const char *path, int argc, char **argv)
 		    "name for here\n", argv[optind]);
 		goto out;
 	}
-	dead = pcap_open_dead_with_tstamp_precision(dlt,
-	    snaplen > 0 ? (int)snaplen : 262144, PCAP_TSTAMP_PRECISION_NANO);
+	/* A tag put back (retag) makes a record 4 bytes longer. */
+	dead = pcap_open_dead_with_tstamp_precision(dlt, snaplen > 0 ?
+	    (int)snaplen + (dlt == DLT_EN10MB ? 4 : 0) : 262144,
+	    PCAP_TSTAMP_PRECISION_NANO);
 	buf = malloc(RS_FRAME_BATCH_MAX);
 	if (dead == NULL || buf == NULL ||
 	    (dump = pcap_dump_open(dead, argv[optind + 1])) == NULL) {

@@ -227,6 +227,17 @@ class CtlStreamTest(DaemonTestCase):
                             capture_output=True)
         self.assertEqual(td.returncode, 0, td.stderr)
         self.assertIn("vlan 5,", td.stdout)
+        # Cut to a snaplen, a tagged record still fits the file's.
+        proc, path = self.capture(1, "-f", f"ether proto {ETHERTYPE_TEST}",
+                                  "-s", "40")
+        self.peer.send(sent[0])
+        _, err = proc.communicate(timeout=15)
+        self.assertEqual(proc.returncode, 0, err)
+        with open(path, "rb") as f:
+            snaplen, = struct.unpack("=I", f.read(24)[16:20])
+        recs, _ = read_pcap(path)
+        self.assertEqual(recs[0][3], sent[0][:44])
+        self.assertGreaterEqual(snaplen, len(recs[0][3]))
 
     def test_capture_from_another_namespace(self):
         """A client in another network namespace names the daemon's
