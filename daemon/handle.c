@@ -77,8 +77,9 @@ no_linger(const struct handle *h)
 	struct linger l;
 	socklen_t len = sizeof l;
 
-	if (h->type != SOCK_STREAM || getsockopt(h->fd, SOL_SOCKET,
-	    SO_LINGER, &l, &len) == -1 || !l.l_onoff || l.l_linger == 0)
+	if (h->domain == AF_PACKET || h->domain == AF_UNIX ||
+	    getsockopt(h->fd, SOL_SOCKET, SO_LINGER, &l, &len) == -1 ||
+	    !l.l_onoff || l.l_linger == 0)
 		return;
 	l.l_onoff = 0;
 	setsockopt(h->fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
