@@ -1,8 +1,11 @@
 /*
  * The closer: a stack of fds to close and a queue of jobs to run, guarded
- * by a mutex, taken one at a time by up to CLOSER_THREADS threads; jobs
- * run one at a time, in order (a ring's set-up and take-down on one
- * socket must not cross).  The fds stay allocated until closed, so their
+ * by a mutex, taken one at a time by up to CLOSER_THREADS threads.  The
+ * jobs on one socket run one at a time, in order (a ring's set-up and
+ * take-down must not cross); others run side by side, their grace periods
+ * overlapping, at most CLOSER_JOBS at once (threads stay free for closes)
+ * and CLOSER_JOBS_UID of one uid's: a uid that queues many waits for its
+ * own, not others for it.  The fds stay allocated until closed, so their
  * numbers cannot be reused by the loop while queued.  A thread that has
  * worked lingers for CLOSER_LINGER_NS before it sleeps, and looks only
  * when that ends: while one lingers, a hand-over is a mutex lock, not a
@@ -21,6 +24,7 @@
  * closer_pending_for() (what one uid's sockets left) let opens refuse
  * while the stack is deep.
  */
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <errno.h>
@@ -43,6 +47,8 @@
 #define CLOSER_STACK		(64 * 1024)
 #define CLOSER_SLOW_NS		(1000 * 1000)	/* a close that waits */
 #define CLOSER_OWNERS		64
+#define CLOSER_JOBS		8
+#define CLOSER_JOBS_UID		2
 
 /* A job, or an fd to close when fn is NULL. */
 struct item {
@@ -51,6 +57,8 @@ struct item {
 	int		 fd;
 	int		 owner;		/* slot in owners[], or -1 */
 	long long	 queued;	/* bucket_now_ns() */
+	ino_t		 sock;		/* a job's socket */
+	uid_t		 uid;		/* a job's uid */
 };
 
 /* items[head..tail): jobs are taken at head, closes at tail. */
@@ -62,13 +70,17 @@ struct fifo {
 /* Everything below is under lock. */
 static pthread_mutex_t	 lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t	 cond = PTHREAD_COND_INITIALIZER;
-static bool		 running, stopping, job_running, lingering;
+static bool		 running, stopping, lingering;
 static struct fifo	 closes, jobs;
 static struct {
 	pthread_t	 thread;
 	long long	 since;		/* holding an item since; 0: none */
 	bool		 asleep;
+	bool		 job;		/* the item held is a job */
+	ino_t		 sock;		/* its socket */
+	uid_t		 uid;		/* its uid */
 }			 threads[CLOSER_THREADS];
+static int		 jobs_running;
 static int		 nthreads;
 /* The fds handed over per uid that asked for them; a uid past the table's
  * size goes uncounted. */
@@ -107,6 +119,35 @@ another_free(int self)
 }
 
 /*
+ * The queued job to run next, as an index into jobs.items, or -1: the
+ * first whose socket has no job running and whose uid has fewer than
+ * CLOSER_JOBS_UID.  It is the first of its socket's (an earlier one on
+ * the socket, of the same uid, would have been as free).  With lock held.
+ */
+static ssize_t
+next_job(void)
+{
+	size_t i;
+	int t, of_uid;
+
+	if (jobs_running >= CLOSER_JOBS)
+		return -1;
+	for (i = jobs.head; i < jobs.tail; i++) {
+		for (t = of_uid = 0; t < nthreads; t++) {
+			if (!threads[t].job)
+				continue;
+			if (threads[t].sock == jobs.items[i].sock)
+				break;
+			if (threads[t].uid == jobs.items[i].uid)
+				of_uid++;
+		}
+		if (t == nthreads && of_uid < CLOSER_JOBS_UID)
+			return (ssize_t)i;
+	}
+	return -1;
+}
+
+/*
  * Whether thread self may take an item now; with lock held.  A close
  * queued CLOSER_SLOW_NS ago or more is likely a last one (its client has
  * had time to close): the last thread free leaves it alone, for the fresh
@@ -115,7 +156,7 @@ another_free(int self)
 static bool
 takeable(int self, long long now)
 {
-	if (jobs.head < jobs.tail && !job_running)
+	if (next_job() != -1)
 		return true;
 	if (closes.tail == 0)
 		return false;
@@ -126,18 +167,31 @@ takeable(int self, long long now)
 static bool
 all_done(void)
 {
-	return closes.tail == 0 && jobs.head == jobs.tail && !job_running;
+	return closes.tail == 0 && jobs.head == jobs.tail && jobs_running == 0;
 }
 
-/* The next item: a job first, when none runs, then the newest close. */
+/* Thread self takes the next item: a job first, then the newest close.
+ * With lock held. */
 static struct item
-take(void)
+take(int self)
 {
-	if (jobs.head < jobs.tail && !job_running) {
-		job_running = true;
-		return jobs.items[jobs.head++];
-	}
-	return closes.items[--closes.tail];
+	struct item it;
+	ssize_t i;
+
+	if ((i = next_job()) == -1)
+		return closes.items[--closes.tail];
+	it = jobs.items[i];
+	memmove(jobs.items + i, jobs.items + i + 1, (jobs.tail - (size_t)i -
+	    1) * sizeof *jobs.items);
+	jobs.tail--;
+	threads[self].job = true;
+	threads[self].sock = it.sock;
+	threads[self].uid = it.uid;
+	jobs_running++;
+	/* Another may run beside it: a thread awake for it. */
+	if (next_job() != -1)
+		pthread_cond_signal(&cond);
+	return it;
 }
 
 /* Wait until deadline (bucket_now_ns()) or a signal; with lock held. */
@@ -162,16 +216,17 @@ closer_main(void *arg)
 	for (;;) {
 		now = bucket_now_ns();
 		if (takeable(self, now)) {
-			it = take();
 			threads[self].since = now;
+			it = take(self);
 			pthread_mutex_unlock(&lock);
 			run_item(&it);
 			pthread_mutex_lock(&lock);
 			threads[self].since = 0;
 			worked = true;
 			if (it.fn != NULL) {
-				job_running = false;
-				if (jobs.head < jobs.tail)
+				threads[self].job = false;
+				jobs_running--;
+				if (next_job() != -1)
 					pthread_cond_signal(&cond);
 			}
 			if (stopping && all_done())
@@ -205,7 +260,8 @@ closer_main(void *arg)
 }
 
 /* After a hand-over, with lock held: see that a thread will take it soon.
- * One awake and not stuck will; else wake one. */
+ * One awake and not stuck (a job waits for a grace period) will; else
+ * wake one. */
 static void
 kick(long long now)
 {
@@ -215,8 +271,8 @@ kick(long long now)
 	for (i = 0; i < nthreads; i++) {
 		if (threads[i].asleep)
 			sleeper = true;
-		else if (threads[i].since == 0 ||
-		    now - threads[i].since < CLOSER_SLOW_NS)
+		else if (threads[i].since == 0 || (!threads[i].job &&
+		    now - threads[i].since < CLOSER_SLOW_NS))
 			return;
 	}
 	if (sleeper)
@@ -233,7 +289,7 @@ closer_start(void)
 	pthread_mutex_lock(&lock);
 	for (nthreads = 0; nthreads < CLOSER_THREADS; nthreads++) {
 		threads[nthreads].since = 0;
-		threads[nthreads].asleep = false;
+		threads[nthreads].asleep = threads[nthreads].job = false;
 		if (worker_spawn(&threads[nthreads].thread, closer_main,
 		    (void *)(intptr_t)nthreads, CLOSER_STACK) == -1)
 			break;
@@ -264,7 +320,7 @@ closer_stop(void)
 	free(closes.items);
 	free(jobs.items);
 	closes = jobs = (struct fifo){ NULL, 0, 0, 0 };
-	nthreads = 0;
+	nthreads = jobs_running = 0;
 	running = stopping = false;
 }
 
@@ -336,7 +392,8 @@ close_charged(int fd, const uid_t *uid)
 	if (fd < 0)
 		return;
 	atomic_fetch_add(&pending, 1);
-	if (running && enqueue((struct item){ NULL, NULL, fd, -1, 0 }, uid))
+	if (running && enqueue((struct item){ NULL, NULL, fd, -1, 0, 0, 0 },
+	    uid))
 		return;
 	atomic_fetch_sub(&pending, 1);
 	if (running)
@@ -357,9 +414,14 @@ closer_close_for(int fd, uid_t uid)
 }
 
 void
-closer_run(void (*fn)(void *), void *arg)
+closer_run(void (*fn)(void *), void *arg, int sock, uid_t uid)
 {
-	if (running && enqueue((struct item){ fn, arg, -1, -1, 0 }, NULL))
+	struct stat st;
+
+	if (fstat(sock, &st) == -1)
+		st.st_ino = 0;		/* EBADF: not a socket anybody has */
+	if (running && enqueue((struct item){ fn, arg, -1, -1, 0, st.st_ino,
+	    uid }, NULL))
 		return;
 	if (running)
 		log_warn("closer: out of memory, running a job inline");

@@ -2,8 +2,9 @@
  * The closer: threads that close socket fds for the event loop.  Closing
  * an AF_PACKET socket waits for an RCU grace period (8-36 ms here), so the
  * loop never closes a socket itself.  Other socket work that waits for
- * one (setting up a packet ring, taking it down) runs there too: jobs one
- * at a time, in the order they were handed over.
+ * one (setting up a packet ring, taking it down) runs there too: the
+ * jobs on one socket one at a time, in the order they were handed over,
+ * those of others beside them.
  */
 #ifndef CLOSER_H
 #define CLOSER_H
@@ -23,8 +24,8 @@ void	closer_close_for(int fd, uid_t uid);
 /* How many fds handed over are not closed yet, in all and of one uid. */
 size_t	closer_pending(void);
 size_t	closer_pending_for(uid_t uid);
-/* Run fn(arg) on a closer thread (inline when none runs), after the
- * jobs handed over before. */
-void	closer_run(void (*fn)(void *), void *arg);
+/* Run fn(arg), work on socket sock for uid, on a closer thread (inline
+ * when none runs), after the jobs on sock handed over before. */
+void	closer_run(void (*fn)(void *), void *arg, int sock, uid_t uid);
 
 #endif

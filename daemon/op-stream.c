@@ -71,7 +71,8 @@ want_ring(struct request *req, struct handle *h, struct stream_opts *o)
 	if (!o->batch || h->domain != AF_PACKET || h->stream != NULL ||
 	    !stream_supported(h))
 		return OP_OK;
-	if ((j = ring_setup(h->fd, o->queue_bytes / 2)) == NULL) {
+	if ((j = ring_setup(h->fd, o->queue_bytes / 2,
+	    req->conn->peer.uid)) == NULL) {
 		log_warn("conn %llu: handle %lld: no ring (%s): recvmmsg then",
 		    (unsigned long long)req->conn->id, h->id, strerror(errno));
 		return OP_OK;

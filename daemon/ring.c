@@ -148,7 +148,7 @@ setup_job(void *arg)
 }
 
 struct ring_job *
-ring_setup(int fd, size_t bytes)
+ring_setup(int fd, size_t bytes, uid_t uid)
 {
 	struct ring_job *j;
 
@@ -165,7 +165,7 @@ ring_setup(int fd, size_t bytes)
 		free(j);
 		return NULL;
 	}
-	closer_run(setup_job, j);
+	closer_run(setup_job, j, fd, uid);
 	return j;
 }
 
@@ -247,7 +247,7 @@ teardown_job(void *arg)
 }
 
 int
-ring_free(struct ring *r, int fd)
+ring_free(struct ring *r, int fd, uid_t uid)
 {
 	struct unring *u;
 	int version, efd;
@@ -269,6 +269,6 @@ ring_free(struct ring *r, int fd)
 		close(efd);
 		efd = -1;
 	}
-	closer_run(teardown_job, u);
+	closer_run(teardown_job, u, fd, uid);
 	return efd;
 }

@@ -9,6 +9,8 @@
 #ifndef RING_H
 #define RING_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/if_packet.h>
@@ -16,9 +18,9 @@
 struct ring;
 struct ring_job;
 
-/* Start putting a ring of about bytes on packet socket fd.  NULL (errno)
- * when it cannot even start. */
-struct ring_job	*ring_setup(int fd, size_t bytes);
+/* Start putting a ring of about bytes on packet socket fd, uid's.  NULL
+ * (errno) when it cannot even start. */
+struct ring_job	*ring_setup(int fd, size_t bytes, uid_t uid);
 /* Readable once the set-up is done. */
 int		 ring_job_fd(const struct ring_job *j);
 /* The ring, or NULL with *err set; frees the job. */
@@ -34,9 +36,10 @@ void		 ring_block_done(struct ring *r);
 /* The bytes of the ring's blocks. */
 size_t		 ring_block_size(const struct ring *r);
 
-/* Unmap r and take it off fd (off the loop: dups fd), so the socket reads
- * through recv() again.  An eventfd, readable once the ring is off, for
- * the caller to close; -1 when there was none or nobody can tell. */
-int		 ring_free(struct ring *r, int fd);
+/* Unmap r and take it off fd, uid's (off the loop: dups fd), so the
+ * socket reads through recv() again.  An eventfd, readable once the ring
+ * is off, for the caller to close; -1 when there was none or nobody can
+ * tell. */
+int		 ring_free(struct ring *r, int fd, uid_t uid);
 
 #endif

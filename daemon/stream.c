@@ -159,7 +159,7 @@ take_ring_off(struct handle *h, struct ring *r)
 {
 	int efd;
 
-	if ((efd = ring_free(r, h->fd)) == -1)
+	if ((efd = ring_free(r, h->fd, h->conn->peer.uid)) == -1)
 		return;
 	if (h->ring_off != -1)
 		close(h->ring_off);

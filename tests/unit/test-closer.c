@@ -3,11 +3,14 @@
  * whose last close waits for a grace period.  Many such closes at once
  * are all done soon; a quick close handed over while every other thread
  * waits (and older ones still queue) is done at once, not after them;
- * jobs run in order.  Needs CAP_NET_RAW and skips otherwise.
+ * the jobs on one socket run in order, one at a time; a uid's queue of
+ * jobs delays its own, not another's.  The close test needs CAP_NET_RAW
+ * and skips otherwise.
  */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -104,36 +107,96 @@ test_slow_closes_and_a_quick_one(void **state)
 }
 
 struct job {
-	int	*seen;		/* the ids of the jobs run, in turn */
-	int	*n;
-	int	 id;
+	int		*seen;		/* the ids of the jobs run, in turn */
+	atomic_int	*n;
+	int		 id;
+	long		 ms;		/* how long it waits */
+	long long	 done;		/* bucket_now_ns() when it ended */
 };
+
+static atomic_int	 now_running, most_running;
 
 static void
 record(void *arg)
 {
 	struct job *j = arg;
+	int r = atomic_fetch_add(&now_running, 1) + 1, m;
 
-	sleep_ms(1);	/* a job that waits: the next still waits for it */
-	j->seen[(*j->n)++] = j->id;
+	m = atomic_load(&most_running);
+	while (r > m && !atomic_compare_exchange_weak(&most_running, &m, r))
+		;
+	sleep_ms(j->ms);	/* a job that waits, as a grace period does */
+	j->seen[atomic_fetch_add(j->n, 1)] = j->id;
+	j->done = bucket_now_ns();
+	atomic_fetch_sub(&now_running, 1);
 }
 
 static void
-test_jobs_run_in_order(void **state)
+test_jobs_on_one_socket_run_in_order(void **state)
 {
 	struct job jobs[NJOBS];
-	int seen[NJOBS], n = 0, i;
+	int seen[NJOBS], fd[2], i;
+	atomic_int n = 0;
 
 	(void)state;
+	assert_int_equal(pipe(fd), 0);
+	atomic_store(&most_running, 0);
 	assert_int_equal(closer_start(), 0);
 	for (i = 0; i < NJOBS; i++) {
-		jobs[i] = (struct job){ seen, &n, i };
-		closer_run(record, &jobs[i]);
+		jobs[i] = (struct job){ seen, &n, i, 1, 0 };
+		closer_run(record, &jobs[i], fd[0], QUICK_UID);
 	}
 	closer_stop();	/* runs what is queued first */
-	assert_int_equal(n, NJOBS);
+	assert_int_equal(atomic_load(&n), NJOBS);
 	for (i = 0; i < NJOBS; i++)
 		assert_int_equal(seen[i], i);
+	assert_int_equal(atomic_load(&most_running), 1);
+	close(fd[0]);
+	close(fd[1]);
+}
+
+/*
+ * One uid queues NJOBS slow jobs, each on its own socket, then another
+ * uid one: the other's is done after about one job's wait, not after the
+ * queue ahead of it; the first uid's run side by side, but never more
+ * than two at once.
+ */
+static void
+test_a_uid_waits_for_its_own_jobs(void **state)
+{
+	struct job jobs[NJOBS + 1];
+	int seen[NJOBS + 1], fds[NJOBS + 1][2], i;
+	atomic_int n = 0;
+	long long t0, other_ms, all_ms;
+
+	(void)state;
+	for (i = 0; i <= NJOBS; i++)
+		assert_int_equal(pipe(fds[i]), 0);
+	atomic_store(&most_running, 0);
+	assert_int_equal(closer_start(), 0);
+	t0 = bucket_now_ns();
+	for (i = 0; i <= NJOBS; i++) {
+		jobs[i] = (struct job){ seen, &n, i, 20, 0 };
+		closer_run(record, &jobs[i], fds[i][0], i < NJOBS ? SLOW_UID :
+		    QUICK_UID);
+	}
+	closer_stop();
+	assert_int_equal(atomic_load(&n), NJOBS + 1);
+	other_ms = (jobs[NJOBS].done - t0) / 1000000;
+	for (i = 0, all_ms = 0; i < NJOBS; i++)
+		if ((jobs[i].done - t0) / 1000000 > all_ms)
+			all_ms = (jobs[i].done - t0) / 1000000;
+	print_message("the other uid's job done in %lld ms, %d of one uid's "
+	    "in %lld ms, at most %d at once\n", other_ms, NJOBS, all_ms,
+	    atomic_load(&most_running));
+	/* Serialized, the other would wait NJOBS * 20 ms = 640 ms. */
+	assert_true(other_ms < 200);
+	assert_true(all_ms >= NJOBS / 2 * 20);
+	assert_int_equal(atomic_load(&most_running), 3);
+	for (i = 0; i <= NJOBS; i++) {
+		close(fds[i][0]);
+		close(fds[i][1]);
+	}
 }
 
 int
@@ -141,7 +204,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_slow_closes_and_a_quick_one),
-		cmocka_unit_test(test_jobs_run_in_order),
+		cmocka_unit_test(test_jobs_on_one_socket_run_in_order),
+		cmocka_unit_test(test_a_uid_waits_for_its_own_jobs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
