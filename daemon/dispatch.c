@@ -319,13 +319,10 @@ dispatch_fd_closing(struct conn *c, int fd)
 	    event_get_fd(req->wait) != fd)
 		return;
 	/* Off the fd before it closes (its number is soon another's), and
-	 * run again now: the op finds its handle gone and says so. */
-	event_free(req->wait);
-	if ((req->wait = event_new(c->d->base, -1, 0, wait_cb, req)) == NULL) {
-		log_warn("conn %llu: out of memory: a request stays parked",
-		    (unsigned long long)c->id);
-		return;
-	}
+	 * run again now: the op finds its handle gone and says so.  The
+	 * event is reused, not made anew: nothing here can fail. */
+	event_del(req->wait);
+	event_assign(req->wait, c->d->base, -1, 0, wait_cb, req);
 	event_active(req->wait, EV_READ, 1);
 }
 
