@@ -27,32 +27,6 @@
 #include "rawsock.h"
 
 
-static volatile sig_atomic_t stop;
-
-static void
-on_signal(int sig)
-{
-	stop = 1;
-}
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
-/* Why a call failed: the daemon's word, else the local errno. */
-static const char *
-why(const struct rs_conn *c)
-{
-	const char *e = rs_last_error(c);
-
-	return e[0] != '\0' ? e : strerror(errno);
-}
-
 /* A managed packet socket on ifname, with an optional pcap filter. */
 static int
 open_packet(struct rs_conn *c, const char *ifname, const char *filter)
@@ -69,18 +43,8 @@ open_packet(struct rs_conn *c, const char *ifname, const char *filter)
 	h = rs_open_json(c, text);
 	free(text);
 	if (h == -1)
-		fprintf(stderr, "rawsockctl: open %s: %s\n", ifname, why(c));
+		fprintf(stderr, "rawsockctl: open %s: %s\n", ifname, ctl_why(c));
 	return h;
-}
-
-static struct rs_conn *
-ctl_connect(const char *path)
-{
-	struct rs_conn *c;
-
-	if ((c = rs_conn_open(path)) == NULL)
-		fprintf(stderr, "rawsockctl: connect: %s\n", strerror(errno));
-	return c;
 }
 
 static int
@@ -89,17 +53,8 @@ subscribe(struct rs_conn *c, int h, size_t snaplen)
 	int chan;
 
 	if ((chan = rs_subscribe_batch(c, h, 0, snaplen)) == -1)
-		fprintf(stderr, "rawsockctl: subscribe: %s\n", why(c));
+		fprintf(stderr, "rawsockctl: subscribe: %s\n", ctl_why(c));
 	return chan;
-}
-
-static void
-catch_signals(void)
-{
-	struct sigaction sa = { .sa_handler = on_signal };
-
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 }
 
 /*
@@ -236,11 +191,11 @@ ctl_capture(const char *path, int argc, char **argv)
 		    dead != NULL ? pcap_geterr(dead) : strerror(ENOMEM));
 		goto out;
 	}
-	catch_signals();
-	deadline = seconds >= 0 ? now_ms() + seconds * 1000 : -1;
+	ctl_catch_signals();
+	deadline = seconds >= 0 ? ctl_now_ms() + seconds * 1000 : -1;
 	pfd = (struct pollfd){ .fd = chan, .events = POLLIN };
-	while (!stop && (count < 0 || got < count)) {
-		long long left = deadline < 0 ? 1000 : deadline - now_ms();
+	while (!ctl_stop && (count < 0 || got < count)) {
+		long long left = deadline < 0 ? 1000 : deadline - ctl_now_ms();
 
 		if (left <= 0)
 			break;
@@ -269,10 +224,10 @@ static void
 wait_hangup(int chan, long long ms)
 {
 	struct pollfd pfd = { .fd = chan, .events = POLLIN };
-	long long deadline = now_ms() + ms;
+	long long deadline = ctl_now_ms() + ms;
 	char buf[2048];
 
-	while (now_ms() < deadline) {
+	while (ctl_now_ms() < deadline) {
 		if (poll(&pfd, 1, 100) != 1)
 			continue;
 		if (pfd.revents & POLLHUP)
@@ -308,7 +263,7 @@ send_hex(int chan, const char *hex, long long repeat, long long *sent)
 		errno = EINVAL;
 		return -1;
 	}
-	for (i = 0; i < repeat && !stop; i++, (*sent)++) {
+	for (i = 0; i < repeat && !ctl_stop; i++, (*sent)++) {
 		if ((r = write_frame(chan, frame.p, frame.n)) == -1)
 			break;
 	}
@@ -327,7 +282,7 @@ send_pcap(int chan, const char *file, long long repeat, long long *sent)
 	pcap_t *p;
 	int r = 0;
 
-	for (i = 0; i < repeat && !stop && r == 0; i++) {
+	for (i = 0; i < repeat && !ctl_stop && r == 0; i++) {
 		if ((p = pcap_open_offline(file, err)) == NULL) {
 			fprintf(stderr, "rawsockctl: %s\n", err);
 			errno = EINVAL;
@@ -343,7 +298,7 @@ send_pcap(int chan, const char *file, long long repeat, long long *sent)
 			errno = EINVAL;
 			return -1;
 		}
-		while (!stop && r == 0 && pcap_next_ex(p, &ph, &data) == 1) {
+		while (!ctl_stop && r == 0 && pcap_next_ex(p, &ph, &data) == 1) {
 			if ((r = write_frame(chan, data, ph->caplen)) == 0)
 				(*sent)++;
 		}
@@ -399,7 +354,7 @@ ctl_send(const char *path, int argc, char **argv)
 		rs_conn_close(c);
 		return 1;
 	}
-	catch_signals();
+	ctl_catch_signals();
 	if (file != NULL)
 		r = send_pcap(chan, file, repeat, &sent);
 	else

@@ -310,7 +310,7 @@ build_configdev(int argc, char **argv)
 
 static const struct subcmd subcmds[] = {
 	{ "status", "status", 0, 0, build_hello, NULL },
-	{ "ping", "ping", 0, 0, build_ping, NULL },
+	{ "ping", "ping  (the daemon answers)", 0, 0, build_ping, NULL },
 	{ "stats", "stats", 0, 0, build_stats, NULL },
 	{ "constants", "constants [GROUP]", 0, 1, build_constants, NULL },
 	{ "call", "call JSON-REQUEST", 1, 1, build_call, NULL },
@@ -407,6 +407,8 @@ static const struct localcmd {
 	    "[-t SECONDS] IFNAME FILE|-  (pcap)", 2, 10, ctl_capture },
 	{ "send", "send [-n REPEAT] IFNAME HEXFRAME | send [-n REPEAT] "
 	    "-r PCAPFILE IFNAME", 2, 5, ctl_send },
+	{ "ping", "ping [-4|-6] [-c COUNT] [-i INTERVAL_MS] [-W TIMEOUT_MS] "
+	    "[-s SIZE] [-I IFNAME] HOST  (ICMP echo)", 1, 14, ctl_ping },
 };
 
 static void
@@ -481,12 +483,14 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	/* Too few arguments for a local command: it may be a request
+	 * ("ping" alone asks the daemon). */
 	for (i = 0; argc > 0 && i < sizeof localcmds / sizeof localcmds[0];
 	    i++) {
-		if (strcmp(localcmds[i].name, argv[0]) != 0)
+		if (strcmp(localcmds[i].name, argv[0]) != 0 ||
+		    argc - 1 < localcmds[i].minargs)
 			continue;
-		if (argc - 1 < localcmds[i].minargs ||
-		    argc - 1 > localcmds[i].maxargs) {
+		if (argc - 1 > localcmds[i].maxargs) {
 			usage(stderr);
 			return 2;
 		}
