@@ -120,7 +120,9 @@ const struct rs_sockopt rs_sockopt_table[] = {
 	IP(IP_RECVTOS, INT, INT, 0),
 	IP(IP_RECVTTL, INT, INT, 0),
 	IP(IP_RETOPTS, INT, INT, 0),
-	IP(IP_ROUTER_ALERT, INT, INT, 0),
+	/* A raw socket with it takes the router-alert packets being
+	 * forwarded (and they go no further): 0, off, is free. */
+	IP(IP_ROUTER_ALERT, INT, INT, PRIV),
 	IP(IP_TOS, INT, INT, 0),
 	IP(IP_TTL, INT, INT, 0),
 	IP(IP_TRANSPARENT, INT, INT, PRIV | SPOOF),
@@ -143,7 +145,10 @@ const struct rs_sockopt rs_sockopt_table[] = {
 	IP6(IPV6_HOPOPTS, BYTES, BYTES, PRIV),
 	IP6(IPV6_FLOWINFO, INT, INT, 0),
 	IP6(IPV6_HOPLIMIT, INT, INT, RS_OF_UNSUPPORTED),
-	IP6(IPV6_ROUTER_ALERT, INT, INT, 0),
+	/* Any selector (0 too) joins one chain for every namespace. */
+	{ .name = "IPV6_ROUTER_ALERT", .level = IPPROTO_IPV6,
+	    .option = IPV6_ROUTER_ALERT, .get = RS_OT_INT, .set = RS_OT_INT,
+	    .flags = PRIV, .free_max = -1 },
 	IP6(IPV6_UNICAST_HOPS, INT, INT, 0),
 	IP6(IPV6_V6ONLY, INT, INT, 0),
 #ifdef IPV6_TRANSPARENT

@@ -1208,6 +1208,7 @@ OPT_SOCKETS = {
     "unix": {"domain": "unix", "type": "dgram"},
     "raw4": {"domain": "inet", "type": "raw", "protocol": "icmp"},
     "udp6": {"domain": "inet6", "type": "dgram"},
+    "raw6": {"domain": "inet6", "type": "raw", "protocol": "raw"},
     "tcp": {"domain": "inet", "type": "stream"},
     "packet": {"domain": "packet", "type": "raw", "protocol": "all",
                "ifname": "veth0"},
@@ -1264,7 +1265,6 @@ RW_OPTIONS = [
     ("IPPROTO_IP", "IP_RECVTOS", "raw4", 1, 1),
     ("IPPROTO_IP", "IP_RECVTTL", "raw4", 1, 1),
     ("IPPROTO_IP", "IP_RETOPTS", "raw4", 1, 1),
-    ("IPPROTO_IP", "IP_ROUTER_ALERT", "raw4", 1, 1),
     ("IPPROTO_IP", "IP_TOS", "raw4", 0x10, 0x10),
     ("IPPROTO_IP", "IP_TTL", "raw4", 33, 33),
     ("IPPROTO_IP", "IP_RECVERR_RFC4884", "raw4", 1, 1),
@@ -1310,7 +1310,6 @@ RW_OPTIONS = [
 KERNEL_REFUSES = [
     ("SOL_SOCKET", "SO_SNDLOWAT", "udp", "set", 5, "ENOPROTOOPT"),
     ("IPPROTO_IPV6", "IPV6_MTU", "udp6", "get", None, "ENOTCONN"),
-    ("IPPROTO_IPV6", "IPV6_ROUTER_ALERT", "udp6", "set", 1, "ENOPROTOOPT"),
     ("IPPROTO_IP", "IP_HDRINCL", "udp", "set", 1, "ENOPROTOOPT"),
     ("IPPROTO_IP", "IP_MTU", "raw4", "get", None, "ENOTCONN"),
     ("IPPROTO_IPV6", "IPV6_ADDRFORM", "udp6", "set", 2, "ENOTCONN"),
@@ -1395,6 +1394,8 @@ PRIVILEGED = {
     "SO_REUSEPORT": ("udp", 1, 1),
     "PACKET_QDISC_BYPASS": ("packet", 1, 1),
     "PACKET_FANOUT": ("packet", 42, 42),
+    "IP_ROUTER_ALERT": ("raw4", 1, 1),
+    "IPV6_ROUTER_ALERT": ("raw6", 0, None),
 }
 
 

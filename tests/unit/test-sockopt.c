@@ -211,7 +211,10 @@ test_table(void **state)
 	assert_true(entry("IP_TRANSPARENT")->flags & RS_OF_PRIVILEGED);
 	assert_true(entry("IP_TRANSPARENT")->flags & RS_OF_SPOOF);
 	assert_false(entry("IP_HDRINCL")->flags & RS_OF_SPOOF);
-	assert_false(entry("IP_ROUTER_ALERT")->flags & RS_OF_PRIVILEGED);
+	assert_true(entry("IP_ROUTER_ALERT")->flags & RS_OF_PRIVILEGED);
+	assert_int_equal(entry("IP_ROUTER_ALERT")->free_max, 0);
+	assert_int_equal(entry("IPV6_ROUTER_ALERT")->free_max, -1);
+	assert_false(entry("IP_TTL")->flags & RS_OF_PRIVILEGED);
 	assert_int_equal(entry("SO_OOBINLINE")->option, SO_OOBINLINE);
 	assert_int_equal(entry("IP_PKTINFO")->set, RS_OT_INT);
 	assert_int_equal(entry("IP_OPTIONS")->set, RS_OT_BYTES);
