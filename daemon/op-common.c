@@ -1,6 +1,7 @@
 /*
  * Helpers the op-*.c files share.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -210,6 +211,38 @@ check_option_interface(struct request *req, const struct rs_optval *v)
 	return policy_check_unbound(req->rule, &req->err);
 }
 
+/*
+ * An IPv4 membership or multicast interface named by an address alone
+ * (ip_mreqn's imr_address with no index; ip_mreq_source has no index):
+ * the kernel takes the interface that has the address, and so does the
+ * check.  0, or -1 (ENODEV) when no interface has it.
+ */
+static int
+interface_by_address(struct request *req, const struct rs_sockopt *o,
+    struct rs_optval *v)
+{
+	struct ip_mreqn mn;
+	struct ip_mreq_source ms;
+	struct in_addr a;
+	char text[INET_ADDRSTRLEN];
+
+	if (o->set == RS_OT_MREQ && v->len >= sizeof mn) {
+		memcpy(&mn, v->u.raw, sizeof mn);
+		a = mn.imr_address;
+	} else if (o->set == RS_OT_MREQ_SRC && v->len >= sizeof ms) {
+		memcpy(&ms, v->u.raw, sizeof ms);
+		a = ms.imr_interface;
+	} else
+		return 0;
+	if (v->ifindex != 0 || a.s_addr == htonl(INADDR_ANY))
+		return 0;
+	if ((v->ifindex = spoof_addr_ifindex(AF_INET, &a)) == 0)
+		return rs_error_set(&req->err, RS_E_ERRNO, ENODEV, "%s: no "
+		    "interface has address %s", o->name,
+		    inet_ntop(AF_INET, &a, text, sizeof text));
+	return 0;
+}
+
 /* A packet membership other than multicast (promiscuous, all-multicast,
  * unicast) changes the interface for everyone: that is configdev's. */
 static bool
@@ -275,8 +308,9 @@ op_set_option(struct request *req, int fd, int domain, const json_t *level,
 		return -1;
 	/* An interface index of 0 (IPV6_MULTICAST_IF's default) names
 	 * none: the routes choose, as without the option. */
-	if ((o->flags & RS_OF_INTERFACE) && !(o->set == RS_OT_INT &&
-	    v.ifindex == 0) && check_option_interface(req, &v) == -1)
+	if ((o->flags & RS_OF_INTERFACE) && (interface_by_address(req, o,
+	    &v) == -1 || (!(o->set == RS_OT_INT && v.ifindex == 0) &&
+	    check_option_interface(req, &v) == -1)))
 		return -1;
 	if ((device = membership_changes_device(o, &v))) {
 		if (v.ifname[0] == '\0' && ifctl_name((unsigned)v.ifindex,

@@ -16,6 +16,7 @@
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 
+#include "ifctl.h"
 #include "ifwatch.h"
 #include "spoof.h"
 
@@ -98,6 +99,28 @@ iface_has_addr(int ifindex, int family, const uint8_t *addr)
 			return true;
 	}
 	return false;
+}
+
+int
+spoof_addr_ifindex(int family, const void *addr)
+{
+	const struct ifaddrs *i;
+	const void *a;
+	unsigned idx;
+
+	spoof_refresh();
+	for (i = snap.ifa; i != NULL; i = i->ifa_next) {
+		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != family)
+			continue;
+		if (family == AF_INET)
+			a = &((struct sockaddr_in *)i->ifa_addr)->sin_addr;
+		else
+			a = &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
+		if (memcmp(a, addr, family == AF_INET ? 4 : 16) == 0 &&
+		    (idx = ifctl_index(i->ifa_name)) != 0)
+			return (int)idx;
+	}
+	return 0;
 }
 
 static bool

@@ -23,6 +23,10 @@ enum spoof_layer {
 void	spoof_refresh(void);
 void	spoof_forget(void);
 
+/* The index of the interface that has addr (4 or 16 bytes of family), as
+ * the kernel finds one for a membership named by its address; 0: none. */
+int	spoof_addr_ifindex(int family, const void *addr);
+
 /*
  * Check frame[0..len) sent on ifindex (0: any local address will do, no
  * MAC check).  ethertype gives the L3 protocol for SPOOF_L3 frames.

@@ -917,6 +917,40 @@ class StreamTests(SocketTestCase):
         ok(set_if(self.ns.ifindex()))
         ok(set_if(0))
 
+    def test_ipv4_memberships_by_address_are_checked(self):
+        """An IPv4 membership or multicast interface named by an address
+        (ip_mreq_source has nothing else) is on the interface that has
+        the address: loopback's is denied under a veth0-only rule, veth0's
+        allowed, an address nobody has is ENODEV, and no address (the
+        routes choose) needs a rule of every interface."""
+        self.start(policy={"rules": [{"match": {"uid": TEST_UID},
+                                      "allow": dict(MAIN_ALLOW,
+                                                    interfaces=["veth0"])}]})
+        c = self.client()
+        h = self.open(c, "inet", "dgram")
+
+        def src(option, interface):
+            value = {"multiaddr": "232.1.1.1", "sourceaddr": PEER_V4}
+            if interface is not None:
+                value["interface"] = interface
+            return c.call("setsockopt", handle=h, level="ip", option=option,
+                          value=value)
+
+        for option in ("IP_ADD_SOURCE_MEMBERSHIP", "IP_BLOCK_SOURCE"):
+            with self.subTest(option=option):
+                err(src(option, "127.0.0.1"), "denied", names="lo")
+                err(src(option, None), "denied")
+                err(src(option, "198.18.7.7"), "ENODEV")
+        err(c.call("setsockopt", handle=h, level="ip",
+                   option="IP_ADD_MEMBERSHIP",
+                   value={"multiaddr": "239.1.1.1",
+                          "interface": "127.0.0.1"}), "denied", names="lo")
+        err(c.call("setsockopt", handle=h, level="ip",
+                   option="IP_MULTICAST_IF",
+                   value={"interface": "127.0.0.1"}), "denied", names="lo")
+        ok(src("IP_ADD_SOURCE_MEMBERSHIP", DAEMON_V4))
+        ok(src("IP_DROP_SOURCE_MEMBERSHIP", DAEMON_V4))
+
     def test_netlink_is_never_lent(self):
         """A rule of "*" domains still lends no netlink socket: it would
         configure the network with the daemon's CAP_NET_ADMIN."""
