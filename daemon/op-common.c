@@ -183,11 +183,11 @@ op_check_spoof(const struct policy_rule *r, const struct handle *h,
 
 	if (!policy_checks_spoof(r))
 		return 0;
+	/* The kernel sends with the address's protocol as given, 0 too. */
 	if (to->len > 0 && to->ss.ss_family == AF_PACKET) {
 		if (sll->sll_ifindex != 0)
 			ifindex = sll->sll_ifindex;
-		if (sll->sll_protocol != 0)
-			proto = ntohs(sll->sll_protocol);
+		proto = ntohs(sll->sll_protocol);
 	}
 	if (h->domain == AF_PACKET)
 		return spoof_check(ifindex, h->type == SOCK_RAW ? SPOOF_ETHER :
@@ -402,9 +402,8 @@ op_check_frame(const struct policy_rule *r, const struct handle *h,
 			return rs_error_set(e, RS_E_BAD_REQUEST, 0,
 			    "frame shorter than an ethernet header");
 		proto = frame_ethertype(p, n);
-	} else if (h->domain == AF_PACKET && to->len > 0 &&
-	    sll->sll_protocol != 0)
-		proto = ntohs(sll->sll_protocol);
+	} else if (h->domain == AF_PACKET && to->len > 0)
+		proto = ntohs(sll->sll_protocol);	/* as sent, 0 too */
 	if (h->domain == AF_PACKET &&
 	    policy_check_ethertype(r, proto, e) == -1)
 		return -1;

@@ -450,8 +450,12 @@ bind_op(struct request *req, void *argp)
 		return OP_FAIL;
 	if (sock_bind(h->fd, &a->address, &req->err) == -1)
 		return OP_FAIL;
-	if (h->domain == AF_PACKET)
+	/* What the socket now receives and sends without an address. */
+	if (h->domain == AF_PACKET) {
 		h->ifindex = sll->sll_ifindex;
+		if (sll->sll_protocol != 0)
+			h->protocol = ntohs(sll->sll_protocol);
+	}
 	request_set(req, "address", op_sockname(h->fd, false));
 	return OP_OK;
 }

@@ -78,6 +78,17 @@ iface_mac(int ifindex, uint8_t mac[ETH_ALEN])
 	return 0;
 }
 
+/* Whether an address's name is the link's: an IPv4 address comes under
+ * its label, the link's name or "name:label". */
+static bool
+same_link(const char *addr_name, const char *link)
+{
+	size_t n = strlen(link);
+
+	return strncmp(addr_name, link, n) == 0 && (addr_name[n] == '\0' ||
+	    addr_name[n] == ':');
+}
+
 /* Whether addr (4 or 16 bytes of family) is on ifindex (0: anywhere). */
 static bool
 iface_has_addr(int ifindex, int family, const uint8_t *addr)
@@ -89,7 +100,7 @@ iface_has_addr(int ifindex, int family, const uint8_t *addr)
 		return false;
 	for (i = snap.ifa; i != NULL; i = i->ifa_next) {
 		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != family ||
-		    (l != NULL && strcmp(i->ifa_name, l->ifa_name) != 0))
+		    (l != NULL && !same_link(i->ifa_name, l->ifa_name)))
 			continue;
 		if (family == AF_INET)
 			a = &((struct sockaddr_in *)i->ifa_addr)->sin_addr;
@@ -171,10 +182,18 @@ check_l3(int ifindex, uint16_t type, const uint8_t *p, size_t len,
 			return foreign(e, "source", AF_INET6, p + 8);
 		return 0;
 	case ETH_P_ARP:
-		/* Ethernet/IPv4 ARP: sender MAC at 8, sender IP at 14. */
+		/* Ethernet/IPv4 ARP (hln 6, pln 4): sender MAC at 8, sender
+		 * IP at 14; other layouts are not read. */
 		if (len < 28)
 			return short_frame(e, "ARP");
-		if (mac != NULL && memcmp(p + 8, mac, ETH_ALEN) != 0)
+		if (p[2] != (ETH_P_IP >> 8) || p[3] != (ETH_P_IP & 0xff) ||
+		    p[4] != ETH_ALEN || p[5] != 4)
+			return rs_error_set(e, RS_E_DENIED, 0, "spoof is off: "
+			    "only Ethernet/IPv4 ARP is checked");
+		if (mac == NULL)
+			return rs_error_set(e, RS_E_DENIED, 0, "spoof is off: "
+			    "the interface has no MAC to check ARP against");
+		if (memcmp(p + 8, mac, ETH_ALEN) != 0)
 			return rs_error_set(e, RS_E_DENIED, 0, "spoof is off: "
 			    "ARP sender MAC is not the interface's");
 		if (!all_zero(p + 14, 4) && !iface_has_addr(ifindex, AF_INET,
@@ -189,8 +208,9 @@ check_l3(int ifindex, uint16_t type, const uint8_t *p, size_t len,
  * What follows an ethertype, p[0..len): up to two VLAN tags (802.1ad
  * outer, 802.1Q inner; a third is refused rather than left unchecked) and
  * an LLC/SNAP header are looked through, on a raw frame or a dgram
- * socket's payload alike; what carries IP in a way not looked into (MPLS,
- * PPPoE sessions) is refused.
+ * socket's payload alike; what carries IP or Ethernet in a way not looked
+ * into (MPLS, PPPoE sessions, 802.1ah, bridged Ethernet, old QinQ tags) is
+ * refused.
  */
 static int
 check_payload(int ifindex, uint16_t type, const uint8_t *p, size_t len,
@@ -217,8 +237,14 @@ check_payload(int ifindex, uint16_t type, const uint8_t *p, size_t len,
 	case ETH_P_MPLS_UC:
 	case ETH_P_MPLS_MC:
 	case ETH_P_PPP_SES:
+	case ETH_P_8021AH:
+	case ETH_P_TEB:
+	case ETH_P_QINQ1:
+	case ETH_P_QINQ2:
+	case ETH_P_QINQ3:
 		return rs_error_set(e, RS_E_DENIED, 0, "spoof is off: the "
-		    "source of an MPLS or PPPoE frame is not checked");
+		    "source of an MPLS, PPPoE or encapsulated Ethernet frame "
+		    "is not checked");
 	}
 	return check_l3(ifindex, type, p + off, len - off, mac, e);
 }
@@ -231,8 +257,12 @@ spoof_check(int ifindex, enum spoof_layer layer, uint16_t ethertype,
 
 	if (snap.ifa == NULL)
 		spoof_refresh();
+	/* A dgram socket's payload: the kernel writes the link header, the
+	 * interface's MAC; an ARP sender MAC inside is checked against it. */
 	if (layer == SPOOF_L3)
-		return check_payload(ifindex, ethertype, frame, len, NULL, e);
+		return check_payload(ifindex, ethertype, frame, len,
+		    ifindex != 0 && iface_mac(ifindex, mac) == 0 ? mac : NULL,
+		    e);
 	if (len < ETH_HLEN)
 		return short_frame(e, "ethernet");
 	if (ifindex == 0 || iface_mac(ifindex, mac) == -1)

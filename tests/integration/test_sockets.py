@@ -1781,6 +1781,70 @@ class FilterTests(SocketTestCase):
 
 class PolicyTests(SocketTestCase):
 
+    def test_spoof_holes_of_dgram_and_encapsulation(self):
+        """spoof: false on a dgram packet socket: a sendto with protocol 0
+        goes out as ethertype 0, so that is what the rule and the check
+        see (an IPv4 source under LLC/SNAP behind it is looked at); an ARP
+        packet's sender MAC must be the interface's; frames that wrap
+        Ethernet (802.1ah, 0x6558, old QinQ) are refused on a raw socket;
+        an IPv4 address under a label ("veth0:9") is the interface's."""
+        allow = dict(CONFINED_ALLOW, types=["raw", "dgram"],
+                     protocols=["*"], max_sockets=8)
+        self.start(policy={"rules": [{"match": {"uid": CONFINED_UID},
+                                      "allow": allow}]})
+        self.ns.ip("addr", "add", "198.18.0.50/24", "dev", self.ns.ifname,
+                   "label", f"{self.ns.ifname}:9")
+        c = self.client(CONFINED_UID)
+        sniff = self.peer_packet()
+        mine, peer = self.macs()
+        to = {"family": "packet", "ifname": self.ns.ifname,
+              "addr": peer}
+        d = self.open(c, "packet", "dgram", protocol="ip",
+                      ifname=self.ns.ifname)
+
+        def ipv4(src):
+            ip = bytearray(20)
+            ip[0], ip[12:16] = 0x45, socket.inet_aton(src)
+            return bytes(ip)
+
+        snap = b"\xaa\xaa\x03\0\0\0\x08\x00" + ipv4("203.0.113.66")
+        err(c.call("sendto", handle=d, data=b64(snap),
+                   address=dict(to, protocol=0)), "denied", names="spoof")
+        self.assertEqual(ok(c.call("sendto", handle=d,
+                                   data=b64(ipv4("198.18.0.50")),
+                                   address=dict(to, protocol="ip")))["sent"],
+                         20)
+        a = self.open(c, "packet", "dgram", protocol="arp",
+                      ifname=self.ns.ifname)
+
+        def arp(sender_mac):
+            return (struct.pack("!HHBBH", 1, ETH_P_IP, 6, 4, 2) +
+                    mac_bytes(sender_mac) + socket.inet_aton(DAEMON_V4) +
+                    mac_bytes(peer) + socket.inet_aton(PEER_V4))
+
+        arp_to = dict(to, protocol="arp")
+        err(c.call("sendto", handle=a, data=b64(arp(FOREIGN_MAC)),
+                   address=arp_to), "denied", names="ARP sender MAC")
+        odd = bytearray(arp(mine))
+        odd[5] = 16     # protocol length of IPv6: another layout
+        err(c.call("sendto", handle=a, data=b64(bytes(odd)),
+                   address=arp_to), "denied", names="ARP")
+        ok(c.call("sendto", handle=a, data=b64(arp(mine)), address=arp_to))
+        r = self.open(c, "packet", "raw", protocol="all",
+                      ifname=self.ns.ifname)
+        inner = mac_bytes(peer) + mac_bytes(FOREIGN_MAC) + b"\x08\x00" + \
+            ipv4("203.0.113.66")
+        for et in (0x88E7, 0x6558, 0x9100):
+            with self.subTest(ethertype=hex(et)):
+                frame = mac_bytes(peer) + mac_bytes(mine) + \
+                    struct.pack("!H", et) + bytes(4) + inner
+                err(c.call("send", handle=r, data=b64(frame)), "denied",
+                    names="spoof")
+        self.assertIsNone(wait_frame(
+            sniff, lambda f: b"\xcb\x00\x71\x42" in f or
+            mac_bytes(FOREIGN_MAC) in f, timeout=0.3),
+            "a spoofed frame went out")
+
     def test_no_rule_is_denied(self):
         """uid 4244 matches no rule: open is denied by default deny."""
         self.start()
