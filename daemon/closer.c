@@ -260,10 +260,12 @@ closer_main(void *arg)
 }
 
 /* After a hand-over, with lock held: see that a thread will take it soon.
- * One awake and not stuck (a job waits for a grace period) will; else
+ * One awake and free will; for a close, so will one busy with a close for
+ * less than CLOSER_SLOW_NS (most take a microsecond).  A job is not left
+ * to one: its close may be a last one, waiting out a grace period.  Else
  * wake one. */
 static void
-kick(long long now)
+kick(long long now, bool job)
 {
 	bool sleeper = false;
 	int i;
@@ -271,7 +273,7 @@ kick(long long now)
 	for (i = 0; i < nthreads; i++) {
 		if (threads[i].asleep)
 			sleeper = true;
-		else if (threads[i].since == 0 || (!threads[i].job &&
+		else if (threads[i].since == 0 || (!job && !threads[i].job &&
 		    now - threads[i].since < CLOSER_SLOW_NS))
 			return;
 	}
@@ -381,7 +383,7 @@ enqueue(struct item it, const uid_t *uid)
 		pthread_mutex_unlock(&lock);
 		return false;
 	}
-	kick(it.queued);
+	kick(it.queued, it.fn != NULL);
 	pthread_mutex_unlock(&lock);
 	return true;
 }

@@ -4,7 +4,8 @@
  * are all done soon; a quick close handed over while every other thread
  * waits (and older ones still queue) is done at once, not after them;
  * the jobs on one socket run in order, one at a time; a uid's queue of
- * jobs delays its own, not another's.  The close test needs CAP_NET_RAW
+ * jobs delays its own, not another's; a job does not wait behind a close
+ * that waits out a grace period.  The close tests need CAP_NET_RAW
  * and skips otherwise.
  */
 #include <errno.h>
@@ -199,6 +200,47 @@ test_a_uid_waits_for_its_own_jobs(void **state)
 	}
 }
 
+static void
+stamp(void *arg)
+{
+	atomic_store((atomic_llong *)arg, bucket_now_ns());
+}
+
+/*
+ * A job handed over while the one thread awake waits out a last close's
+ * grace period runs at once on another, not after the close (8-36 ms).
+ */
+static void
+test_a_job_does_not_wait_behind_a_slow_close(void **state)
+{
+	struct timespec ts = { 0, 600 * 1000 };
+	atomic_llong started = 0;
+	long long t0;
+	int fd, pipefd[2];
+
+	(void)state;
+	if ((fd = packet_socket()) == -1)
+		skip();
+	assert_int_equal(pipe(pipefd), 0);
+	assert_int_equal(closer_start(), 0);
+	sleep_ms(20);		/* every thread asleep */
+	closer_close(fd);	/* the last reference: a grace period */
+	nanosleep(&ts, NULL);	/* a thread has it */
+	t0 = bucket_now_ns();
+	closer_run(stamp, &started, pipefd[0], QUICK_UID);
+	/* Not closer_stop() yet: it wakes every thread. */
+	while (atomic_load(&started) == 0 && bucket_now_ns() - t0 <
+	    100 * 1000 * 1000)
+		sleep_ms(1);
+	closer_stop();
+	print_message("the job started %lld us after it was handed over\n",
+	    (atomic_load(&started) - t0) / 1000);
+	assert_true(atomic_load(&started) > 0);
+	assert_true(atomic_load(&started) - t0 < 2 * 1000 * 1000);
+	close(pipefd[0]);
+	close(pipefd[1]);
+}
+
 int
 main(void)
 {
@@ -206,6 +248,7 @@ main(void)
 		cmocka_unit_test(test_slow_closes_and_a_quick_one),
 		cmocka_unit_test(test_jobs_on_one_socket_run_in_order),
 		cmocka_unit_test(test_a_uid_waits_for_its_own_jobs),
+		cmocka_unit_test(test_a_job_does_not_wait_behind_a_slow_close),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
