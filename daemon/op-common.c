@@ -17,6 +17,7 @@
 #include "ifctl.h"
 #include "op.h"
 #include "policy.h"
+#include "sock.h"
 #include "sockopt.h"
 #include "spoof.h"
 
@@ -154,6 +155,19 @@ op_check_address(struct request *req, int domain, int bound_ifindex,
 	    bound_ifindex, a, binding, &req->err);
 }
 
+void
+op_follow_device(struct handle *h)
+{
+	char name[IF_NAMESIZE] = "";
+	socklen_t len = sizeof name;
+
+	if (h->domain == AF_PACKET || getsockopt(h->fd, SOL_SOCKET,
+	    SO_BINDTODEVICE, name, &len) == -1)
+		return;
+	name[sizeof name - 1] = '\0';
+	h->ifindex = name[0] != '\0' ? (int)ifctl_index(name) : 0;
+}
+
 bool
 op_ip_hdrincl(const struct handle *h)
 {
@@ -202,9 +216,15 @@ op_check_spoof(const struct policy_rule *r, const struct handle *h,
 static int
 check_option_interface(struct request *req, const struct rs_optval *v)
 {
+	char name[IF_NAMESIZE];
+	int ifindex;
+
 	request_audit_interface(req, v->ifname, v->ifindex);
+	/* The interface's own name: the kernel takes alternative ones. */
 	if (v->ifname[0] != '\0')
-		return policy_check_interface(req->rule, v->ifname, &req->err);
+		return sock_ifindex(v->ifname, &ifindex, name, &req->err) ==
+		    -1 ? -1 : policy_check_interface(req->rule, name,
+		    &req->err);
 	if (v->ifindex != 0)
 		return check_ifindex(req->rule, v->ifindex, 0, &req->err);
 	/* SO_BINDTODEVICE "": unbind, onto every interface. */
@@ -313,8 +333,8 @@ op_set_option(struct request *req, int fd, int domain, const json_t *level,
 	    check_option_interface(req, &v) == -1)))
 		return -1;
 	if ((device = membership_changes_device(o, &v))) {
-		if (v.ifname[0] == '\0' && ifctl_name((unsigned)v.ifindex,
-		    v.ifname) == NULL)
+		/* By its own name, whatever name it was given by. */
+		if (ifctl_name((unsigned)v.ifindex, v.ifname) == NULL)
 			return rs_error_set(&req->err, RS_E_ERRNO, ENODEV,
 			    "%s: no interface with index %d", o->name,
 			    v.ifindex);

@@ -95,10 +95,14 @@ configdev(struct request *req, void *argp)
 	const char *key;
 	json_t *state, *v;
 	struct nl *n;
+	char name[IF_NAMESIZE];
 	int ifindex;
 	bool held;
 
-	if (policy_check_configdev(req->rule, a->ifname, &req->err) == -1)
+	/* The policy sees the interface's own name, not an alternative one
+	 * the kernel also takes. */
+	if (sock_ifindex(a->ifname, &ifindex, name, &req->err) == -1 ||
+	    policy_check_configdev(req->rule, name, &req->err) == -1)
 		return OP_FAIL;
 	if (a->address == NULL && a->prefix != -1)
 		return rs_error_set(&req->err, RS_E_BAD_REQUEST, 0,
@@ -106,8 +110,7 @@ configdev(struct request *req, void *argp)
 	if (a->address != NULL && rs_ifaddr_parse(a->address, a->prefix,
 	    &addr, &req->err) == -1)
 		return OP_FAIL;
-	if (sock_ifindex(a->ifname, &ifindex, &req->err) == -1 ||
-	    (n = nl_open(&req->err)) == NULL)
+	if ((n = nl_open(&req->err)) == NULL)
 		return OP_FAIL;
 	held = promisc_held(c, ifindex);
 	if (apply(req, n, ifindex, a, &addr) == -1) {

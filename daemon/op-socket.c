@@ -114,8 +114,9 @@ open_checks(struct request *req, const struct open_args *a,
 			return -1;
 		s->ifindex = sll->sll_ifindex;
 	} else if (s->ifname != NULL) {
-		if (sock_ifindex(s->ifname, &s->ifindex, &req->err) == -1 ||
-		    policy_check_interface(req->rule, s->ifname,
+		if (sock_ifindex(s->ifname, &s->ifindex, s->ifreal,
+		    &req->err) == -1 ||
+		    policy_check_interface(req->rule, s->ifreal,
 		    &req->err) == -1)
 			return -1;
 	} else if (sock_receives(s->domain, s->type) &&
@@ -165,6 +166,7 @@ open_finish(struct request *req, const struct open_args *a,
 		    "out of memory");
 	}
 	h->ifindex = s->ifindex;
+	op_follow_device(h);	/* options may have named one */
 	if (pf->len > 0)
 		h->linktype = linktype;
 	h->filter_locked = s->lock_filter && s->filter != NULL &&

@@ -2,12 +2,10 @@
  * getsockopt and setsockopt, driven entirely by proto's option table.
  */
 #include <errno.h>
-#include <net/if.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <linux/if_packet.h>
 
-#include "ifctl.h"
 #include "op.h"
 #include "sockopt.h"
 #include "stream.h"
@@ -131,21 +129,6 @@ getsockopt_op(struct request *req, void *argp)
 	return OP_OK;
 }
 
-/* The interface an IP socket is on follows SO_BINDTODEVICE (spoof checks
- * of IP_HDRINCL headers use it). */
-static void
-follow_device(struct handle *h)
-{
-	char name[IF_NAMESIZE] = "";
-	socklen_t len = sizeof name;
-
-	if (h->domain == AF_PACKET || getsockopt(h->fd, SOL_SOCKET,
-	    SO_BINDTODEVICE, name, &len) == -1)
-		return;
-	name[sizeof name - 1] = '\0';
-	h->ifindex = name[0] != '\0' ? (int)ifctl_index(name) : 0;
-}
-
 static int
 setsockopt_op(struct request *req, void *argp)
 {
@@ -156,7 +139,7 @@ setsockopt_op(struct request *req, void *argp)
 	    op_set_option(req, h->fd, h->domain, a->level, a->option,
 	    a->value, &h->devs) == -1)
 		return OP_FAIL;
-	follow_device(h);
+	op_follow_device(h);
 	return OP_OK;
 }
 

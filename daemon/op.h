@@ -23,6 +23,9 @@ int		 op_check_address(struct request *req, int domain,
 		     int bound_ifindex, const struct rs_addr *a, bool binding);
 /* The interface a packet address names, for the request's audit line. */
 void		 op_audit_address(struct request *req, const struct rs_addr *a);
+/* An IP socket's interface follows SO_BINDTODEVICE (spoof checks of
+ * IP_HDRINCL headers use it): read it back after options are set. */
+void		 op_follow_device(struct handle *h);
 /* An interface a request names by index (a pktinfo's) must be allowed. */
 int		 op_check_ifindex(struct request *req, int ifindex);
 /* op_check_address for a rule outside a request (frames on a channel). */

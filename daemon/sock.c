@@ -60,11 +60,12 @@ sock_protocol(int domain, const json_t *v, int *out, struct rs_error *e)
 }
 
 int
-sock_ifindex(const char *ifname, int *ifindex, struct rs_error *e)
+sock_ifindex(const char *ifname, int *ifindex, char name[IF_NAMESIZE],
+    struct rs_error *e)
 {
 	unsigned idx;
 
-	if ((idx = ifctl_index(ifname)) == 0)
+	if ((idx = ifctl_index(ifname)) == 0 || ifctl_name(idx, name) == NULL)
 		return rs_error_set(e, RS_E_ERRNO, ENODEV,
 		    "ifname: no such interface '%.32s'", ifname);
 	*ifindex = (int)idx;

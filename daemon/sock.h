@@ -11,6 +11,7 @@
 
 #include <sys/types.h>
 
+#include <net/if.h>
 #include <stdbool.h>
 #include <jansson.h>
 
@@ -23,7 +24,8 @@ struct sock_setup {
 	int			 type;
 	int			 protocol;	/* host order; ETH_P_* for packet */
 	int			 ifindex;	/* 0: no interface */
-	const char		*ifname;
+	const char		*ifname;	/* as asked; NULL: none */
+	char			 ifreal[IF_NAMESIZE];	/* its own name */
 	const struct rs_addr	*bind;		/* NULL: none */
 	const struct filter	*filter;	/* NULL or empty: none */
 	bool			 lock_filter;
@@ -35,8 +37,11 @@ struct sock_setup {
  * getprotobyname knows for inet/inet6, 0 otherwise. */
 int	 sock_protocol(int domain, const json_t *v, int *out,
 	     struct rs_error *e);
-/* ifname -> ifindex; ENODEV when unknown. */
-int	 sock_ifindex(const char *ifname, int *ifindex, struct rs_error *e);
+/* ifname -> ifindex and the interface's own name into name (the kernel
+ * takes an alternative name too: the policy must see the real one);
+ * ENODEV when unknown. */
+int	 sock_ifindex(const char *ifname, int *ifindex, char name[IF_NAMESIZE],
+	     struct rs_error *e);
 /* The interface's ARPHRD_* type; 0 when unknown. */
 int	 sock_arphrd(int ifindex);
 /* Whether the socket receives frames (and so gets filters). */

@@ -1845,6 +1845,41 @@ class PolicyTests(SocketTestCase):
             mac_bytes(FOREIGN_MAC) in f, timeout=0.3),
             "a spoofed frame went out")
 
+    def test_alternative_names_are_seen_through(self):
+        """The kernel takes an interface's alternative name wherever it
+        takes a name: lo given "vethlo" as one is still lo to a rule of
+        "veth*" (open's ifname, SO_BINDTODEVICE, a packet membership,
+        configdev), and veth0 by an alternative name is still veth0."""
+        allow = dict(MAIN_ALLOW, interfaces=["veth*"], configdev=True)
+        self.start(policy={"rules": [{"match": {"uid": TEST_UID},
+                                      "allow": allow}]})
+        self.ns.ip("link", "property", "add", "dev", "lo", "altname",
+                   "vethlo")
+        self.ns.ip("link", "property", "add", "dev", self.ns.ifname,
+                   "altname", "rsalt0")
+        c = self.client()
+        err(c.call("open", domain="inet", type="raw", protocol="icmp",
+                   ifname="vethlo"), "denied", names="lo")
+        err(c.call("open", domain="packet", type="raw", protocol="all",
+                   ifname="vethlo"), "denied", names="lo")
+        h = self.open(c, "inet", "dgram")
+        err(c.call("setsockopt", handle=h, level="socket",
+                   option="SO_BINDTODEVICE", value="vethlo"), "denied",
+            names="lo")
+        p = self.open(c, "packet", "raw", protocol="all",
+                      ifname=self.ns.ifname)
+        err(c.call("setsockopt", handle=p, level="packet",
+                   option="PACKET_ADD_MEMBERSHIP",
+                   value={"ifname": "vethlo", "type": "PACKET_MR_PROMISC"}),
+            "denied", names="lo")
+        err(c.call("configdev", ifname="vethlo", promisc=True), "denied",
+            names="lo")
+        ok(c.call("setsockopt", handle=h, level="socket",
+                  option="SO_BINDTODEVICE", value="rsalt0"))
+        self.assertEqual(ok(c.call("getsockopt", handle=h, level="socket",
+                                   option="SO_BINDTODEVICE"))["value"],
+                         self.ns.ifname)
+
     def test_no_rule_is_denied(self):
         """uid 4244 matches no rule: open is denied by default deny."""
         self.start()
@@ -1996,7 +2031,7 @@ class PolicyTests(SocketTestCase):
         self.daemon = self.start_daemon({"rules": [{
             "match": {"uid": TEST_UID},
             "allow": {"domains": ["inet"], "types": ["raw"],
-                      "protocols": ["*"], "interfaces": ["veth0", "lo"],
+                      "protocols": ["*"], "interfaces": ["*"],
                       "spoof": False}}]})
         self.path = self.daemon.socket_path
         c = self.client()
@@ -2015,6 +2050,15 @@ class PolicyTests(SocketTestCase):
                   address=to))
         err(c.call("sendto", handle=h, data=header(DAEMON_V4, "127.0.0.1"),
                    address=to), "denied", names="spoof")
+        # Bound by open's own options, without ifname: the same.
+        h = ok(c.call("open", domain="inet", type="raw", protocol="raw",
+                      options=[{"level": "SOL_SOCKET",
+                                "option": "SO_BINDTODEVICE",
+                                "value": "lo"}]))["handle"]
+        err(c.call("sendto", handle=h, data=header(DAEMON_V4, "127.0.0.1"),
+                   address=to), "denied", names="spoof")
+        ok(c.call("sendto", handle=h, data=header("127.0.0.1", "127.0.0.1"),
+                  address=to))
 
     def test_policy_filter_is_race_free(self):
         """A policy filter ("not udp port 9") on uid 4243's sockets: no
