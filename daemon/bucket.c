@@ -3,9 +3,22 @@
  * of a second's worth (at least one), so a client that was idle may send a
  * short burst but never more than rate frames in a second on average.
  */
+#include <sys/queue.h>
+
+#include <stddef.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "bucket.h"
+
+struct uid_bucket {
+	struct bucket		 b;		/* first: the one handed out */
+	uid_t			 uid;
+	unsigned		 refs;
+	LIST_ENTRY(uid_bucket)	 entry;
+};
+
+static LIST_HEAD(, uid_bucket) uid_buckets = LIST_HEAD_INITIALIZER(uid_buckets);
 
 static double
 capacity(long long rate)
@@ -59,4 +72,34 @@ bucket_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+struct bucket *
+bucket_of_uid(uid_t uid)
+{
+	struct uid_bucket *u;
+
+	LIST_FOREACH(u, &uid_buckets, entry) {
+		if (u->uid == uid) {
+			u->refs++;
+			return &u->b;
+		}
+	}
+	if ((u = calloc(1, sizeof *u)) == NULL)
+		return NULL;
+	u->uid = uid;
+	u->refs = 1;
+	LIST_INSERT_HEAD(&uid_buckets, u, entry);
+	return &u->b;
+}
+
+void
+bucket_release(struct bucket *b)
+{
+	struct uid_bucket *u = (struct uid_bucket *)b;
+
+	if (b == NULL || --u->refs > 0)
+		return;
+	LIST_REMOVE(u, entry);
+	free(u);
 }

@@ -1,9 +1,12 @@
 /*
  * A token bucket for tx_pps: frames a client may send per second, with a
- * burst of a tenth of a second's worth.
+ * burst of a tenth of a second's worth.  A uid has one, shared by all its
+ * connections: the rule is the uid's.
  */
 #ifndef BUCKET_H
 #define BUCKET_H
+
+#include <sys/types.h>
 
 struct bucket {
 	double		tokens;
@@ -17,6 +20,10 @@ unsigned	bucket_take(struct bucket *b, long long rate, unsigned want,
 void		bucket_refund(struct bucket *b, long long rate, unsigned n);
 /* Nanoseconds until the next frame may go (at least 1 ms). */
 long long	bucket_wait_ns(const struct bucket *b, long long rate);
+/* uid's bucket, made on first use; every bucket_of_uid() is matched by a
+ * bucket_release().  NULL when memory runs out. */
+struct bucket	*bucket_of_uid(uid_t uid);
+void		 bucket_release(struct bucket *b);
 /* CLOCK_MONOTONIC in nanoseconds. */
 long long	bucket_now_ns(void);
 

@@ -89,9 +89,13 @@ conn_new(struct daemon *d, int fd)
 	    c);
 	c->ev_write = event_new(d->base, fd, EV_WRITE | EV_PERSIST,
 	    conn_write_cb, c);
-	if (c->ev_read == NULL || c->ev_write == NULL) {
-		event_free(c->ev_read);
-		event_free(c->ev_write);
+	c->tx_bucket = bucket_of_uid(c->peer.uid);
+	if (c->ev_read == NULL || c->ev_write == NULL || c->tx_bucket == NULL) {
+		if (c->ev_read != NULL)
+			event_free(c->ev_read);
+		if (c->ev_write != NULL)
+			event_free(c->ev_write);
+		bucket_release(c->tx_bucket);
 		closer_close_for(fd, c->peer.uid);
 		peer_clear(&c->peer);
 		free(c);
@@ -129,6 +133,7 @@ conn_free_cb(evutil_socket_t fd, short what, void *arg)
 		TAILQ_REMOVE(&c->outq, m, entry);
 		outmsg_free(m);
 	}
+	bucket_release(c->tx_bucket);
 	peer_clear(&c->peer);
 	free(c);
 }

@@ -46,7 +46,7 @@ struct conn {
 	unsigned		 nhandles;
 	long long		 next_handle;
 	struct request		*pending;	/* a request waiting on a socket */
-	struct bucket		 tx_bucket;	/* the rule's tx_pps */
+	struct bucket		*tx_bucket;	/* the uid's, for tx_pps */
 	struct promisc		*promisc;	/* interfaces held promiscuous */
 };
 

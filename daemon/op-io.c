@@ -15,6 +15,7 @@
 
 #include <event2/event.h>
 
+#include "bucket.h"
 #include "bytes.h"
 #include "checksum.h"
 #include "cmsg.h"
@@ -139,6 +140,24 @@ check_frame(struct request *req, const struct handle *h,
 	return op_check_frame(req->rule, h, to, p, n, &req->err);
 }
 
+/*
+ * tx_pps counts a uid's frames whichever way they go: a send op takes a
+ * token from the bucket the channels take theirs from.  An empty bucket
+ * answers EAGAIN (with when to try again) rather than park the request.
+ */
+static int
+take_token(struct request *req, long long *rate)
+{
+	struct bucket *b = req->conn->tx_bucket;
+
+	*rate = req->rule != NULL ? req->rule->allow.tx_pps : 0;
+	if (bucket_take(b, *rate, 1, bucket_now_ns()) == 1)
+		return 0;
+	return rs_error_set(&req->err, RS_E_ERRNO, EAGAIN, "tx_pps: this "
+	    "uid sends at most %lld frames a second; try again in %lld ms",
+	    *rate, bucket_wait_ns(b, *rate) / 1000000);
+}
+
 static int
 do_send(struct request *req, struct io_args *a, bool to)
 {
@@ -146,6 +165,7 @@ do_send(struct request *req, struct io_args *a, bool to)
 	const struct rs_addr *dst = to ? &a->address : &none;
 	struct handle *h;
 	long long end = a->end == -1 ? (long long)a->data.n : a->end;
+	long long rate;
 	ssize_t n;
 
 	if ((h = op_handle(req, a->handle)) == NULL)
@@ -156,13 +176,16 @@ do_send(struct request *req, struct io_args *a, bool to)
 	if (check_frame(req, h, dst, a->data.p + a->start,
 	    (size_t)(end - a->start)) == -1 || (a->fix_checksums &&
 	    fix_checksums(req, h, dst, a->data.p + a->start,
-	    (size_t)(end - a->start), "data") == -1))
+	    (size_t)(end - a->start), "data") == -1) ||
+	    take_token(req, &rate) == -1)
 		return OP_FAIL;
 	n = sendto(h->fd, a->data.p + a->start, (size_t)(end - a->start),
 	    (int)a->flags | MSG_DONTWAIT | MSG_NOSIGNAL,
 	    to ? (struct sockaddr *)&dst->ss : NULL, dst->len);
-	if (n == -1)
+	if (n == -1) {
+		bucket_refund(req->conn->tx_bucket, rate, 1);
 		return op_errno(req, h, to ? "sendto" : "send", errno);
+	}
 	h->stats.frames_out++;
 	h->stats.bytes_out += (uint64_t)n;
 	request_set(req, "sent", json_integer(n));
@@ -245,6 +268,7 @@ sendmsg_op(struct request *req, void *argp)
 	struct cmsg_buf cb = { 0 };
 	struct handle *h;
 	size_t nparts = 0, i;
+	long long rate;
 	ssize_t n = -1;
 	int r = OP_FAIL;
 
@@ -256,7 +280,8 @@ sendmsg_op(struct request *req, void *argp)
 	    &all) == -1) ||
 	    (a->control != NULL && cmsg_encode(a->control,
 	    !policy_checks_spoof(req->rule), &cb, &req->err) == -1) ||
-	    (cb.ifindex != 0 && op_check_ifindex(req, cb.ifindex) == -1))
+	    (cb.ifindex != 0 && op_check_ifindex(req, cb.ifindex) == -1) ||
+	    take_token(req, &rate) == -1)
 		goto out;
 	for (i = 0; i < nparts; i++) {
 		iov[i].iov_base = parts[i].p;
@@ -273,6 +298,7 @@ sendmsg_op(struct request *req, void *argp)
 	}
 	n = sendmsg(h->fd, &msg, (int)a->flags | MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (n == -1) {
+		bucket_refund(req->conn->tx_bucket, rate, 1);
 		op_errno(req, h, "sendmsg", errno);
 		goto out;
 	}

@@ -215,7 +215,7 @@ tx_stall(struct stream *s, int err)
 static void
 tx_wait_tokens(struct stream *s, long long rate)
 {
-	long long ns = bucket_wait_ns(&s->h->conn->tx_bucket, rate);
+	long long ns = bucket_wait_ns(s->h->conn->tx_bucket, rate);
 	struct timeval tv = { ns / 1000000000, ns % 1000000000 / 1000 };
 
 	event_del(s->ev_tx);
@@ -230,7 +230,7 @@ static int
 tx_flush(struct stream *s, long long rate)
 {
 	struct stream_tx *tx = s->tx;
-	struct bucket *b = &s->h->conn->tx_bucket;
+	struct bucket *b = s->h->conn->tx_bucket;
 	uint64_t bytes;
 	unsigned i, k;
 	int r;

@@ -692,6 +692,50 @@ class SendTests(StreamTestCase):
         self.assertEqual((stats["frames_out"], stats["tx_rejected"]), (n, 0))
 
 
+    def test_tx_pps_is_the_uids_every_way(self):
+        """tx_pps bounds what a uid sends, not each connection: frames on
+        a channel and send ops on two connections of one uid share one
+        bucket (a burst of a tenth of a second's worth), a send op past it
+        is answered EAGAIN saying when to try again, and another uid is
+        not slowed."""
+        rate = 100
+        pol = policy(tx_pps=rate)
+        pol["rules"].append({"match": {"uid": TEST_UID + 1},
+                             "allow": dict(pol["rules"][0]["allow"])})
+        self.start(pol)
+        cap = self.peer_capture()
+        a, b = self.client(), self.client()
+        ha, hb = self.open_packet(a), self.open_packet(b)
+        _, chan = self.subscribe(a, ha)
+        data = base64.b64encode(self.to_peer(1, 100)).decode()
+        t0 = time.monotonic()
+        for i in range(5):
+            chan.send(message(self.to_peer(100 + i, 100)))
+        wait_until(lambda: len(cap.tagged()) >= 5, timeout=3.0,
+                   interval=0.01)
+        sent = refused = 0
+        for i in range(60):
+            r = (a if i % 2 else b).call("send", handle=ha if i % 2 else hb,
+                                         data=data)
+            if r.get("ok"):
+                sent += 1
+            else:
+                err(r, "EAGAIN", names="tx_pps")
+                refused += 1
+        span = time.monotonic() - t0
+        # The burst (10) and what accrued meanwhile, less the channel's 5.
+        self.assertLessEqual(sent, rate // 10 + int(span * rate) + 1 - 5,
+                             f"{sent} sent in {span:.2f}s")
+        self.assertGreater(refused, 0)
+        other = connect_as(self.daemon.socket_path, TEST_UID + 1,
+                           TEST_UID + 1)
+        self.addCleanup(other.close)
+        ho = self.open_packet(other)
+        for _ in range(5):
+            ok(other.call("send", handle=ho, data=data))
+        wait_until(lambda: len(cap.tagged()) >= sent + 10, timeout=3.0,
+                   interval=0.05)
+
 # --------------------------------------------------------------------------
 # Policy filter, slow readers, memory
 
