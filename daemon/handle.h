@@ -40,6 +40,7 @@ struct handle {
 	struct stream		*stream;	/* subscribed: NULL if not */
 	int			 ring_off;	/* readable once the ring of a
 						 * subscription is off; -1 */
+	bool			 ring_unknown;	/* nobody can tell when */
 	struct stats		 stats;
 };
 

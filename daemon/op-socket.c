@@ -361,6 +361,10 @@ ring_gone(struct request *req, struct handle *h)
 {
 	uint64_t n;
 
+	if (h->ring_unknown)
+		return rs_error_set(&req->err, RS_E_ERRNO, EBUSY, "pass: the "
+		    "subscription's ring could not be seen off (the daemon "
+		    "ran out of resources); this socket stays managed");
 	if (h->ring_off == -1)
 		return OP_OK;
 	if (read(h->ring_off, &n, sizeof n) == sizeof n) {

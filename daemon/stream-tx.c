@@ -142,6 +142,8 @@ tx_check(struct stream *s, const struct policy_rule *r,
 		return "empty frame";
 	if (flen > tx->limit)
 		return "frame larger than the interface's MTU";
+	/* Nothing of the previous frame's address is left behind. */
+	memset(&to->ss, 0, sizeof to->ss);
 	to->len = hdr->addr_len;
 	if (hdr->addr_len > 0)
 		memcpy(&to->ss, addr, hdr->addr_len);

@@ -159,8 +159,14 @@ take_ring_off(struct handle *h, struct ring *r)
 {
 	int efd;
 
-	if ((efd = ring_free(r, h->fd, h->conn->peer.uid)) == -1)
+	if (r == NULL)
 		return;
+	/* Out of fds or memory: the ring may stay on; the socket is never
+	 * passed then (op-socket.c). */
+	if ((efd = ring_free(r, h->fd, h->conn->peer.uid)) == -1) {
+		h->ring_unknown = true;
+		return;
+	}
 	if (h->ring_off != -1)
 		close(h->ring_off);
 	h->ring_off = efd;
