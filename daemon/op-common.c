@@ -186,12 +186,22 @@ op_ip_hdrincl(const struct handle *h)
 	    &len) == 0 && on;
 }
 
+/* Whether the kernel sends to a6 by the scope id, ahead of the socket's
+ * interface: link-local, and node- or link-local multicast. */
+static bool
+scoped(const struct in6_addr *a6)
+{
+	return IN6_IS_ADDR_LINKLOCAL(a6) || IN6_IS_ADDR_MC_NODELOCAL(a6) ||
+	    IN6_IS_ADDR_MC_LINKLOCAL(a6);
+}
+
 int
 op_check_spoof(const struct policy_rule *r, const struct handle *h,
     const struct rs_addr *to, const uint8_t *p, size_t n,
     struct rs_error *e)
 {
 	const struct sockaddr_ll *sll = (const struct sockaddr_ll *)&to->ss;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&to->ss;
 	int ifindex = h->ifindex;
 	uint16_t proto = (uint16_t)h->protocol;
 
@@ -206,6 +216,9 @@ op_check_spoof(const struct policy_rule *r, const struct handle *h,
 	if (h->domain == AF_PACKET)
 		return spoof_check(ifindex, h->type == SOCK_RAW ? SPOOF_ETHER :
 		    SPOOF_L3, proto, p, n, e);
+	if (to->len >= sizeof *sin6 && to->ss.ss_family == AF_INET6 &&
+	    sin6->sin6_scope_id != 0 && scoped(&sin6->sin6_addr))
+		ifindex = (int)sin6->sin6_scope_id;
 	if (op_ip_hdrincl(h))
 		return spoof_check(ifindex, SPOOF_L3, h->domain == AF_INET ?
 		    ETH_P_IP : ETH_P_IPV6, p, n, e);

@@ -43,7 +43,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (  # noqa: E402
-    DAEMON_V4, OTHER_UID, PEER_V4, TEST_GID, TEST_UID, Client,
+    DAEMON_V4, DAEMON_V6, OTHER_UID, PEER_V4, TEST_GID, TEST_UID, Client,
     DaemonTestCase, Gate, Tally, as_user, assert_error, assert_ok,
     connect_as, inet_checksum, netns_socket, run_tests, spawn_as_user,
     wait_frame, wait_until)
@@ -2059,6 +2059,33 @@ class PolicyTests(SocketTestCase):
                    address=to), "denied", names="spoof")
         ok(c.call("sendto", handle=h, data=header("127.0.0.1", "127.0.0.1"),
                   address=to))
+
+    def test_spoof_check_follows_the_scope_id(self):
+        """An IPv6 header sent to a link-local group goes by the address's
+        scope id, ahead of the socket's interface: its source is checked
+        against that interface's addresses (veth0's goes out by veth0 from
+        a socket on lo; ::1 does not)."""
+        self.daemon = self.start_daemon({"rules": [{
+            "match": {"uid": TEST_UID},
+            "allow": {"domains": ["inet6"], "types": ["raw"],
+                      "protocols": ["*"], "interfaces": ["*"],
+                      "spoof": False}}]})
+        self.ns = self.daemon.netns
+        self.path = self.daemon.socket_path
+        c = self.client()
+        h = ok(c.call("open", domain="inet6", type="raw", protocol="raw",
+                      ifname="lo"))["handle"]
+
+        def header(src):
+            return b64(struct.pack("!IHBB16s16s", 6 << 28, 0, 59, 1,
+                                   socket.inet_pton(socket.AF_INET6, src),
+                                   socket.inet_pton(socket.AF_INET6,
+                                                    "ff02::1")))
+        to = {"family": "inet6", "host": "ff02::1",
+              "scope_id": self.ns.ifindex()}
+        ok(c.call("sendto", handle=h, data=header(DAEMON_V6), address=to))
+        err(c.call("sendto", handle=h, data=header("::1"), address=to),
+            "denied", names="spoof")
 
     def test_policy_filter_is_race_free(self):
         """A policy filter ("not udp port 9") on uid 4243's sockets: no
