@@ -161,6 +161,80 @@ foreign(struct rs_error *e, const char *what, int family, const uint8_t *a)
 	    "address of the interface", what, text);
 }
 
+/* An NDP option's link-layer address (source or target, RFC 4861 4.6.1)
+ * must be the interface's. */
+static int
+check_nd_options(const uint8_t *o, size_t len, const uint8_t *mac,
+    struct rs_error *e)
+{
+	size_t n;
+
+	for (; len >= 2; o += n, len -= n) {
+		if ((n = (size_t)o[1] * 8) == 0 || n > len)
+			return rs_error_set(e, RS_E_BAD_REQUEST, 0,
+			    "data: a malformed neighbor discovery option");
+		if ((o[0] != 1 && o[0] != 2) || n < 2 + ETH_ALEN)
+			continue;
+		if (mac == NULL)
+			return rs_error_set(e, RS_E_DENIED, 0, "spoof is off: "
+			    "the interface has no MAC to check a neighbor "
+			    "discovery option against");
+		if (memcmp(o + 2, mac, ETH_ALEN) != 0)
+			return rs_error_set(e, RS_E_DENIED, 0, "spoof is off: "
+			    "a neighbor discovery option's MAC is not the "
+			    "interface's");
+	}
+	return 0;
+}
+
+/*
+ * What an IPv6 packet claims beyond its source, p[0..len) from its
+ * header: a home address option (Mobile IPv6, the source the receiver
+ * takes) is refused, and neighbor discovery is the IPv6 form of ARP: a
+ * neighbor advertisement's target must be the interface's address, and
+ * every message's link-layer address options its MAC.  Extension headers
+ * are walked; past a fragment header nothing is read (receivers drop
+ * fragmented neighbor discovery, RFC 6980).
+ */
+static int
+check_ipv6_claims(int ifindex, const uint8_t *p, size_t len,
+    const uint8_t *mac, struct rs_error *e)
+{
+	size_t off = 40, n, i;
+	uint8_t next = p[6];
+
+	while (next == 0 || next == 43 || next == 60) {
+		if (len < off + 8 || len < off + (n = ((size_t)p[off + 1] +
+		    1) * 8))
+			return short_frame(e, "IPv6 extension");
+		for (i = off + 2; next != 43 && i < off + n;
+		    i += p[i] == 0 ? 1 : 2 + (size_t)p[i + 1]) {
+			if (p[i] == 0xc9)
+				return rs_error_set(e, RS_E_DENIED, 0,
+				    "spoof is off: a home address option "
+				    "names another source");
+			if (p[i] != 0 && i + 1 >= off + n)
+				break;
+		}
+		next = p[off];
+		off += n;
+	}
+	if (next != 58 || len < off + 4 || p[off] < 133 || p[off] > 137)
+		return 0;
+	if (p[off] == 136) {	/* a neighbor advertisement */
+		if (len < off + 24)
+			return short_frame(e, "neighbor advertisement");
+		if (!iface_has_addr(ifindex, AF_INET6, p + off + 8))
+			return foreign(e, "neighbor advertisement target",
+			    AF_INET6, p + off + 8);
+	}
+	/* Options follow 8 (solicitations), 16 (advertisements of
+	 * routers), 24 (of neighbors) or 40 (redirects) bytes. */
+	n = p[off] == 133 ? 8 : p[off] == 134 ? 16 : p[off] == 137 ? 40 : 24;
+	return len < off + n ? 0 : check_nd_options(p + off + n, len - off -
+	    n, mac, e);
+}
+
 /* The unspecified address is allowed: DHCP and DAD send from it. */
 static int
 check_l3(int ifindex, uint16_t type, const uint8_t *p, size_t len,
@@ -180,7 +254,7 @@ check_l3(int ifindex, uint16_t type, const uint8_t *p, size_t len,
 		if (!all_zero(p + 8, 16) && !iface_has_addr(ifindex, AF_INET6,
 		    p + 8))
 			return foreign(e, "source", AF_INET6, p + 8);
-		return 0;
+		return check_ipv6_claims(ifindex, p, len, mac, e);
 	case ETH_P_ARP:
 		/* Ethernet/IPv4 ARP (hln 6, pln 4): sender MAC at 8, sender
 		 * IP at 14; other layouts are not read. */

@@ -43,8 +43,8 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (  # noqa: E402
-    DAEMON_V4, DAEMON_V6, OTHER_UID, PEER_V4, TEST_GID, TEST_UID, Client,
-    DaemonTestCase, Gate, Tally, as_user, assert_error, assert_ok,
+    DAEMON_V4, DAEMON_V6, OTHER_UID, PEER_V4, PEER_V6, TEST_GID, TEST_UID,
+    Client, DaemonTestCase, Gate, Tally, as_user, assert_error, assert_ok,
     connect_as, inet_checksum, netns_socket, run_tests, spawn_as_user,
     wait_frame, wait_until)
 
@@ -1844,6 +1844,54 @@ class PolicyTests(SocketTestCase):
             sniff, lambda f: b"\xcb\x00\x71\x42" in f or
             mac_bytes(FOREIGN_MAC) in f, timeout=0.3),
             "a spoofed frame went out")
+
+    def test_spoof_checks_neighbor_discovery(self):
+        """spoof: false reads neighbor discovery as it reads ARP: an
+        advertisement for another's address, or a link-layer address
+        option with another MAC, is refused, as is a Mobile IPv6 home
+        address option (it names another source); an advertisement of
+        the interface's own address and MAC goes out."""
+        allow = dict(CONFINED_ALLOW, max_sockets=8)
+        self.start(policy={"rules": [{"match": {"uid": CONFINED_UID},
+                                      "allow": allow}]})
+        c = self.client(CONFINED_UID)
+        sniff = self.peer_packet()
+        mine, peer = self.macs()
+        h = self.open(c, "packet", "raw", protocol="all",
+                      ifname=self.ns.ifname)
+
+        def v6(payload, nxt=58):
+            return (mac_bytes(peer) + mac_bytes(mine) + b"\x86\xdd" +
+                    struct.pack("!IHBB", 6 << 28, len(payload), nxt, 255) +
+                    socket.inet_pton(socket.AF_INET6, DAEMON_V6) +
+                    socket.inet_pton(socket.AF_INET6, PEER_V6) + payload)
+
+        def na(target, lla):
+            return (struct.pack("!BBHI", 136, 0, 0, 0x60000000) +
+                    socket.inet_pton(socket.AF_INET6, target) +
+                    b"\x02\x01" + mac_bytes(lla))
+
+        ns_ = (struct.pack("!BBHI", 135, 0, 0, 0) +
+               socket.inet_pton(socket.AF_INET6, PEER_V6) + b"\x01\x01" +
+               mac_bytes(FOREIGN_MAC))
+        hao = (b"\x3b\x02" + b"\xc9\x10" +
+               socket.inet_pton(socket.AF_INET6, "2001:db8::99") +
+               b"\x01\x02\0\0")
+        for what, frame in (
+                ("another's address", v6(na(PEER_V6, mine))),
+                ("another MAC", v6(na(DAEMON_V6, FOREIGN_MAC))),
+                ("a solicitation's MAC", v6(ns_)),
+                ("a home address", v6(hao, nxt=60))):
+            with self.subTest(what=what):
+                err(c.call("send", handle=h, data=b64(frame)), "denied",
+                    names="spoof")
+        good = v6(na(DAEMON_V6, mine))
+        ok(c.call("send", handle=h, data=b64(good)))
+        self.assertEqual(wait_frame(sniff, lambda f: f == good), good)
+        self.assertIsNone(wait_frame(
+            sniff, lambda f: mac_bytes(FOREIGN_MAC) in f or
+            socket.inet_pton(socket.AF_INET6, "2001:db8::99") in f,
+            timeout=0.3), "a spoofed frame went out")
 
     def test_alternative_names_are_seen_through(self):
         """The kernel takes an interface's alternative name wherever it
