@@ -18,9 +18,18 @@ struct stream;
 /* The interfaces a socket's PACKET_ADD_MEMBERSHIP made promiscuous or
  * all-multicast: configdev on each must still be allowed after a reload
  * (recheck.c). */
+/* The interfaces a socket's memberships name (IP, IPv6 and packet; not
+ * those left to the routes), with how many it holds on each: a reload
+ * checks them against the new rule, the device-changing ones (packet
+ * promiscuous, all-multicast, unicast) against its configdev. */
 #define HANDLE_DEVS_MAX	8
+struct handle_dev {
+	int			 ifindex;
+	unsigned		 joins;		/* memberships held */
+	unsigned		 device;	/* of them, device-changing */
+};
 struct handle_devs {
-	int			 ifindex[HANDLE_DEVS_MAX];
+	struct handle_dev	 d[HANDLE_DEVS_MAX];
 	size_t			 n;
 };
 

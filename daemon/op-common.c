@@ -276,44 +276,89 @@ interface_by_address(struct request *req, const struct rs_sockopt *o,
 	return 0;
 }
 
-/* A packet membership other than multicast (promiscuous, all-multicast,
- * unicast) changes the interface for everyone: that is configdev's. */
-static bool
-membership_changes_device(const struct rs_sockopt *o,
-    const struct rs_optval *v)
+/*
+ * +1 for an option that adds a membership, -1 for one that drops one, 0
+ * for any other; *device when it is a packet membership other than
+ * multicast (promiscuous, all-multicast, unicast): it changes the
+ * interface for everyone, which is configdev's.
+ */
+static int
+membership(const struct rs_sockopt *o, const struct rs_optval *v,
+    bool *device)
 {
 	struct packet_mreq m;
 
-	if (o->level != SOL_PACKET || o->option != PACKET_ADD_MEMBERSHIP ||
-	    v->len < sizeof m)
-		return false;
-	memcpy(&m, v->u.raw, sizeof m);
-	return m.mr_type != PACKET_MR_MULTICAST;
+	*device = false;
+	switch (o->level) {
+	case IPPROTO_IP:
+		if (o->option == IP_ADD_MEMBERSHIP ||
+		    o->option == IP_ADD_SOURCE_MEMBERSHIP)
+			return 1;
+		return o->option == IP_DROP_MEMBERSHIP ||
+		    o->option == IP_DROP_SOURCE_MEMBERSHIP ? -1 : 0;
+	case IPPROTO_IPV6:
+		return o->option == IPV6_ADD_MEMBERSHIP ? 1 :
+		    o->option == IPV6_DROP_MEMBERSHIP ? -1 : 0;
+	case SOL_PACKET:
+		if ((o->option != PACKET_ADD_MEMBERSHIP &&
+		    o->option != PACKET_DROP_MEMBERSHIP) || v->len < sizeof m)
+			return 0;
+		memcpy(&m, v->u.raw, sizeof m);
+		*device = m.mr_type != PACKET_MR_MULTICAST;
+		return o->option == PACKET_ADD_MEMBERSHIP ? 1 : -1;
+	}
+	return 0;
 }
 
-static bool
-devs_has(const struct handle_devs *devs, int ifindex)
+static struct handle_dev *
+devs_find(struct handle_devs *devs, int ifindex)
 {
 	size_t i;
 
 	for (i = 0; i < devs->n; i++) {
-		if (devs->ifindex[i] == ifindex)
-			return true;
+		if (devs->d[i].ifindex == ifindex)
+			return &devs->d[i];
 	}
-	return false;
+	return NULL;
 }
 
 /* Whether devs (NULL: a socket to pass, not kept) has no room for one
  * more interface; true with e set. */
 static bool
-devs_full(const struct handle_devs *devs, int ifindex, struct rs_error *e)
+devs_full(struct handle_devs *devs, int ifindex, struct rs_error *e)
 {
 	if (devs == NULL || devs->n < HANDLE_DEVS_MAX ||
-	    devs_has(devs, ifindex))
+	    devs_find(devs, ifindex) != NULL)
 		return false;
-	rs_error_set(e, RS_E_QUOTA, 0, "PACKET_ADD_MEMBERSHIP: a socket "
-	    "changes at most %d interfaces", HANDLE_DEVS_MAX);
+	rs_error_set(e, RS_E_QUOTA, 0, "memberships: a socket's name at "
+	    "most %d interfaces", HANDLE_DEVS_MAX);
 	return true;
+}
+
+/* Count a membership added (joined 1) or dropped (-1) on ifindex; one
+ * left to the routes (0) is not. devs_full() left room. */
+static void
+devs_count(struct handle_devs *devs, int ifindex, int joined, bool device)
+{
+	struct handle_dev *d;
+
+	if (devs == NULL || ifindex == 0)
+		return;
+	if ((d = devs_find(devs, ifindex)) == NULL) {
+		if (joined < 0)
+			return;
+		d = &devs->d[devs->n++];
+		*d = (struct handle_dev){ .ifindex = ifindex };
+	}
+	if (joined > 0) {
+		d->joins++;
+		d->device += device;
+	} else {
+		d->joins -= d->joins > 0;
+		d->device -= device && d->device > 0;
+	}
+	if (d->joins == 0)
+		*d = devs->d[--devs->n];
 }
 
 int
@@ -323,7 +368,7 @@ op_set_option(struct request *req, int fd, int domain, const json_t *level,
 	const struct rs_sockopt *o;
 	struct rs_optval v;
 	bool privileged, device;
-	int lvl;
+	int lvl, joined;
 
 	if (level == NULL || option == NULL || value == NULL)
 		return rs_error_set(&req->err, RS_E_BAD_REQUEST, 0,
@@ -345,25 +390,28 @@ op_set_option(struct request *req, int fd, int domain, const json_t *level,
 	    &v) == -1 || (!(o->set == RS_OT_INT && v.ifindex == 0) &&
 	    check_option_interface(req, &v) == -1)))
 		return -1;
-	if ((device = membership_changes_device(o, &v))) {
+	joined = membership(o, &v, &device);
+	if (joined > 0 && device) {
 		/* By its own name, whatever name it was given by. */
 		if (ifctl_name((unsigned)v.ifindex, v.ifname) == NULL)
 			return rs_error_set(&req->err, RS_E_ERRNO, ENODEV,
 			    "%s: no interface with index %d", o->name,
 			    v.ifindex);
 		if (policy_check_configdev(req->rule, v.ifname,
-		    &req->err) == -1 || devs_full(devs, v.ifindex, &req->err))
+		    &req->err) == -1)
 			return -1;
 	}
+	if (joined > 0 && v.ifindex != 0 && devs_full(devs, v.ifindex,
+	    &req->err))
+		return -1;
 	if (o->flags & RS_OF_UNSUPPORTED)
 		return rs_error_set(&req->err, RS_E_ERRNO, ENOPROTOOPT,
 		    "%s: not supported on Linux", o->name);
 	if (setsockopt(fd, o->level, o->option, v.u.raw, v.len) == -1)
 		return rs_error_set(&req->err, RS_E_ERRNO, errno, "%s: %s",
 		    o->name, strerror(errno));
-	/* devs_full() left room. */
-	if (device && devs != NULL && !devs_has(devs, v.ifindex))
-		devs->ifindex[devs->n++] = v.ifindex;
+	if (joined != 0)
+		devs_count(devs, v.ifindex, joined, device);
 	return 0;
 }
 

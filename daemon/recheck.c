@@ -6,8 +6,9 @@
  * rule is looked up again, and a handle the new rule would not have made
  * as it is now is closed, with a `closed` event (reason "policy"): another
  * socket type or protocol, an interface no longer allowed (or none, where
- * unbound is not), another policy filter, a promiscuous or all-multicast
- * membership on an interface without configdev.  Promiscuous holds on
+ * unbound is not), another policy filter, a membership on an interface
+ * no longer allowed, a promiscuous or all-multicast one on an interface
+ * without configdev.  Promiscuous holds on
  * such interfaces are given back.
  */
 #include <string.h>
@@ -66,16 +67,23 @@ filter_kept(const struct policy_rule *r, const struct handle *h,
 	return 0;
 }
 
+/* Every interface its memberships name, still allowed; configdev where
+ * they change the device. */
 static int
-devices_allowed(const struct policy_rule *r, const struct handle *h,
+memberships_allowed(const struct policy_rule *r, const struct handle *h,
     struct rs_error *e)
 {
+	const struct handle_dev *d;
 	char name[IF_NAMESIZE];
 	size_t i;
 
 	for (i = 0; i < h->devs.n; i++) {
-		if (ifctl_name((unsigned)h->devs.ifindex[i], name) != NULL &&
-		    policy_check_configdev(r, name, e) == -1)
+		d = &h->devs.d[i];
+		if (ifctl_name((unsigned)d->ifindex, name) == NULL)
+			continue;
+		if (policy_check_interface(r, name, e) == -1 ||
+		    (d->device > 0 && policy_check_configdev(r, name,
+		    e) == -1))
 			return -1;
 	}
 	return 0;
@@ -88,7 +96,7 @@ handle_allowed(const struct policy_rule *r, const struct handle *h,
 	if (policy_check_socket(r, h->domain, h->type,
 	    policy_protocol(h->domain, h->type, h->protocol), e) == -1 ||
 	    interface_allowed(r, h, e) == -1 || filter_kept(r, h, e) == -1 ||
-	    devices_allowed(r, h, e) == -1)
+	    memberships_allowed(r, h, e) == -1)
 		return -1;
 	return 0;
 }

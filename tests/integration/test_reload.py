@@ -3,7 +3,8 @@
 This file owns the checks of proto/PROTOCOL.md "Policy reload": a reload
 closes every handle its new rule would not have made as it is now (another
 socket type, an interface no longer allowed, another policy filter, a
-promiscuous membership without configdev), each with a `closed` event of
+membership on an interface no longer allowed, a promiscuous membership
+still held without configdev), each with a `closed` event of
 reason "policy", ends its subscription, and gives back promiscuous holds
 on interfaces without configdev; it keeps everything the new rule still
 allows, and a reload of the same policy keeps everything.  What the
@@ -230,6 +231,37 @@ class ReloadTest(DaemonTestCase):
         self.assertTrue(wait_until(lambda: self.promiscuity() == 0,
                                    timeout=5.0, interval=0.05),
                         f"promiscuity {self.promiscuity()} after the reload")
+
+
+    def test_memberships_follow_the_interfaces(self):
+        """A multicast membership names an interface: a handle holding one
+        on an interface the new rule takes away goes, though its socket
+        is otherwise allowed (an unbound UDP socket); a promiscuous
+        membership dropped again no longer counts against configdev."""
+        udp = self.open_udp()
+        assert_ok(self.c.call("setsockopt", handle=udp, level="ip",
+                              option="IP_ADD_MEMBERSHIP",
+                              value={"multiaddr": "239.1.2.3",
+                                     "ifname": "veth0"}))
+        left = self.open_udp()
+        for option in ("IP_ADD_MEMBERSHIP", "IP_DROP_MEMBERSHIP"):
+            assert_ok(self.c.call("setsockopt", handle=left, level="ip",
+                                  option=option,
+                                  value={"multiaddr": "239.1.2.4",
+                                         "ifname": "veth0"}))
+        h = self.open_packet()
+        for option in ("PACKET_ADD_MEMBERSHIP", "PACKET_DROP_MEMBERSHIP"):
+            assert_ok(self.c.call("setsockopt", handle=h, level="SOL_PACKET",
+                                  option=option,
+                                  value={"ifname": "veth0",
+                                         "type": "PACKET_MR_PROMISC"}))
+        self.reload(policy(configdev=False))
+        self.assert_alive(h)
+        self.reload(policy(configdev=False, interfaces=["lo"],
+                           types=["dgram"]))
+        self.assertEqual(self.closed_events(2), [(udp, "policy"),
+                                                 (h, "policy")])
+        self.assert_alive(left)
 
 
 if __name__ == "__main__":
