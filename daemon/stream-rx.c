@@ -18,6 +18,7 @@
 
 #include <event2/event.h>
 
+#include "cmsg.h"
 #include "conn.h"
 #include "log.h"
 #include "rawsock-channel.h"
@@ -30,11 +31,14 @@
 #define RX_SLOT		65536		/* the largest datagram kept whole */
 #define RX_ROUNDS	4		/* batches per wake-up: then others */
 
+/* Room for fds too: a unix socket's sender may attach them, and those
+ * that do not fit would be released on this thread (cmsg.h). */
 struct rx_ctl {
 	union {
 		char		buf[CMSG_SPACE(sizeof(struct timespec)) +
 				    CMSG_SPACE(sizeof(uint32_t)) +
-				    CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+				    CMSG_SPACE(sizeof(struct tpacket_auxdata)) +
+				    CMSG_FDS_SPACE];
 		struct cmsghdr	align;
 	};
 };
@@ -186,6 +190,10 @@ read_ctl(struct stream *s, struct msghdr *m, struct rx_frame *f,
 		} else if (cm->cmsg_level == SOL_PACKET &&
 		    cm->cmsg_type == PACKET_AUXDATA) {
 			memcpy(&aux, CMSG_DATA(cm), sizeof aux);
+			/* The length on the wire, before a filter's cut
+			 * (MSG_TRUNC gives the length after it). */
+			if (aux.tp_len > f->orig_len)
+				f->orig_len = aux.tp_len;
 			if (aux.tp_status & TP_STATUS_VLAN_VALID) {
 				f->flags |= RS_FRAME_VLAN;
 				f->vlan_tci = aux.tp_vlan_tci;
@@ -211,8 +219,13 @@ frame_of(struct stream *s, size_t i, uint64_t now_ns, struct rx_frame *f)
 	f->caplen = f->orig_len < RX_SLOT ? f->orig_len : RX_SLOT;
 	f->addr = m->msg_name;
 	f->addr_len = m->msg_namelen;
-	if (sll->sll_family == AF_PACKET && sll->sll_pkttype == PACKET_OUTGOING)
+	/* The slot is shared: only this datagram's own address counts. */
+	if (s->h->domain == AF_PACKET && m->msg_namelen >= sizeof *sll &&
+	    sll->sll_pkttype == PACKET_OUTGOING)
 		f->flags |= RS_FRAME_OUTGOING;
+	/* Never keep an fd someone sent to a subscribed unix socket. */
+	if (s->h->domain == AF_UNIX)
+		cmsg_close_fds(m, s->h->conn->peer.uid);
 	read_ctl(s, m, f, now_ns);
 }
 
@@ -232,9 +245,11 @@ rx_setup(void)
 	return 0;
 }
 
-/* Read one batch; the number of datagrams, 0 when none, -1 on error. */
+/* Read one batch; the number of datagrams, 0 when none, -1 on error.
+ * Fds a unix socket's sender attached come close-on-exec (other sockets
+ * take no fds, and packet ones refuse the flag). */
 static int
-rx_read(int fd)
+rx_read(int fd, int domain)
 {
 	size_t i;
 	int n;
@@ -247,7 +262,8 @@ rx_read(int fd)
 			.msg_control = rx.ctl[i].buf,
 			.msg_controllen = sizeof rx.ctl[i].buf,
 		};
-	n = recvmmsg(fd, rx.in, RX_BATCH, MSG_DONTWAIT | MSG_TRUNC, NULL);
+	n = recvmmsg(fd, rx.in, RX_BATCH, MSG_DONTWAIT | MSG_TRUNC |
+	    (domain == AF_UNIX ? MSG_CMSG_CLOEXEC : 0), NULL);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return 0;
 	return n;
@@ -308,6 +324,28 @@ socket_error(struct stream *s, int err)
 		evtimer_add(s->ev_down, &now);
 }
 
+/*
+ * Woken with nothing to read: a queued error (IP_RECVERR's, a transmit
+ * timestamp) keeps the socket readable for epoll, and the loop would
+ * wake for it again at once, for ever.  A subscription carries frames,
+ * not those: they are read off and dropped.
+ */
+static void
+drain_errors(int fd)
+{
+	char buf[256], ctl[512];
+	struct iovec iov = { buf, sizeof buf };
+	struct msghdr m;
+	int i;
+
+	for (i = 0; i < RX_BATCH; i++) {
+		m = (struct msghdr){ .msg_iov = &iov, .msg_iovlen = 1,
+		    .msg_control = ctl, .msg_controllen = sizeof ctl };
+		if (recvmsg(fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT) == -1)
+			break;
+	}
+}
+
 void
 stream_rx_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -322,12 +360,15 @@ stream_rx_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	for (round = 0; round < RX_ROUNDS && !s->broken; round++) {
-		if ((n = rx_read(fd)) == -1) {
+		if ((n = rx_read(fd, s->h->domain)) == -1) {
 			socket_error(s, errno);
 			break;
 		}
-		if (n == 0)
+		if (n == 0) {
+			if (round == 0)
+				drain_errors(fd);
 			break;
+		}
 		clock_gettime(CLOCK_REALTIME, &now);
 		now_ns = (uint64_t)now.tv_sec * 1000000000 +
 		    (uint64_t)now.tv_nsec;
@@ -437,10 +478,13 @@ stream_ring_cb(evutil_socket_t fd, short what, void *arg)
 		ring_send_block(s, b, ring_block_size(s->ring));
 		ring_block_done(s->ring);
 	}
-	/* Woken with nothing: an error (the interface went down). */
+	/* Woken with nothing: an error (the interface went down), or one
+	 * queued. */
 	if (round == 0 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,
 	    &len) == 0 && err != 0)
 		socket_error(s, err);
+	else if (round == 0)
+		drain_errors(fd);
 	stream_ring_drops(s);
 	stream_report(s);
 	if (s->broken)

@@ -17,6 +17,7 @@ from the contract's layout, not with the daemon's code. Clients are uid
 Run: RAWSOCKD=build/daemon/rawsockd /usr/bin/python3 test_stream.py -v
 """
 
+import array
 import base64
 import os
 import random
@@ -339,6 +340,87 @@ class StreamTestCase(DaemonTestCase):
 
 
 class ReceiveTests(StreamTestCase):
+
+    def test_a_filters_cut_keeps_the_length_on_the_wire(self):
+        """A client filter that keeps 64 bytes: the header's orig_len is
+        the frame's length on the wire, flagged truncated, as a ring
+        reports it."""
+        self.start()
+        c = self.client()
+        h = ok(c.call("open", domain="packet", type="raw", protocol="all",
+                      ifname=self.ns.ifname,
+                      bpf=[[0x06, 0, 0, 64]]))["handle"]
+        _, chan = self.subscribe(c, h)
+        chan.settimeout(3.0)
+        sent = self.to_daemon(1, 1000)
+        self.peer_sender().send(sent)
+        for _ in range(100):
+            m = parse(chan.recv(70000))
+            if frame_seq(m["frame"]) == 1:
+                break
+        self.assertEqual(m["frame"], sent[:64])
+        self.assertEqual(m["orig_len"], 1000, m)
+        self.assertTrue(m["flags"] & F_TRUNCATED, m)
+
+    def test_a_queued_error_does_not_spin_the_daemon(self):
+        """IP_RECVERR on a subscribed raw UDP socket and a port
+        unreachable queued: the daemon does not wake for it for ever (its
+        CPU over a second stays small) and the subscription still works."""
+        self.start()
+        c = self.client()
+        h = ok(c.call("open", domain="inet", type="raw",
+                      protocol="udp"))["handle"]
+        ok(c.call("setsockopt", handle=h, level="ip", option="IP_RECVERR",
+                  value=1))
+        ok(c.call("subscribe", handle=h, format="json"))
+        udp = struct.pack("!HHHH", 40000, 9, 8, 0)
+        ok(c.call("sendto", handle=h, data=base64.b64encode(udp).decode(),
+                  address={"family": "inet", "host": "127.0.0.1"}))
+        time.sleep(0.2)     # the ICMP error is queued
+
+        def cpu():
+            with open(f"/proc/{self.daemon.pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf(
+                "SC_CLK_TCK")
+        before = cpu()
+        time.sleep(1.0)
+        used = cpu() - before
+        self.assertLess(used, 0.3, f"the daemon used {used:.2f}s of CPU "
+                        "in a second")
+        ok(c.call("ping"))
+
+    def test_fds_sent_to_a_subscribed_unix_socket_are_closed(self):
+        """Datagrams carrying fds to a subscribed unix socket: the frames
+        arrive, the fds are closed (the daemon's count stays), and no
+        flag of another stream's frame leaks into their headers."""
+        self.start(policy(domains=["packet", "unix"],
+                          types=["raw", "dgram"]))
+        c = self.client()
+        h = ok(c.call("open", domain="unix", type="dgram",
+                      bind={"family": "unix", "unnamed": True}))["handle"]
+        name = ok(c.call("getsockname", handle=h))["address"]
+        _, chan = self.subscribe(c, h)
+        chan.settimeout(3.0)
+        base = self.daemon.settled_fd_count()
+        sender = self.ns.socket(socket.AF_UNIX, socket.SOCK_DGRAM,
+                                peer=False)
+        self.addCleanup(sender.close)
+        to = b"\0" + (name["abstract"].encode() if "abstract" in name
+                       else bytes.fromhex(name["abstract_hex"]))
+        with open("/dev/null") as f:
+            for i in range(50):
+                sender.sendmsg([b"fds %d" % i], [(
+                    socket.SOL_SOCKET, socket.SCM_RIGHTS,
+                    array.array("i", [f.fileno()] * 20))], 0, to)
+        got = []
+        while len(got) < 50:
+            got.append(parse(chan.recv(70000)))
+        self.assertEqual([m["frame"] for m in got],
+                         [b"fds %d" % i for i in range(50)])
+        self.assertEqual([m["flags"] & F_OUTGOING for m in got], [0] * 50)
+        self.assertLessEqual(self.daemon.settled_fd_count(), base + 2)
+
 
     def test_binary_10000_frames_in_order(self):
         """10,000 numbered frames of 60..1514 bytes from the peer arrive on
