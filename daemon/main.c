@@ -20,6 +20,7 @@
 #include "daemon.h"
 #include "envelope.h"
 #include "ifctl.h"
+#include "ifgone.h"
 #include "ifwatch.h"
 #include "log.h"
 #include "loop.h"
@@ -306,6 +307,12 @@ main(int argc, char **argv)
 	if ((r = ifwatch_open()) < 0)
 		log_warn("no rtnetlink watch (%s): interface facts are read "
 		    "for every frame checked", strerror(-r));
+	if ((r = ifgone_start(&d)) < 0) {
+		log_err("cannot watch for deleted interfaces: %s",
+		    strerror(-r));
+		server_stop(&d);
+		return 1;
+	}
 	sigs[0] = evsignal_new(d.base, SIGTERM, exit_cb, &d);
 	sigs[1] = evsignal_new(d.base, SIGINT, exit_cb, &d);
 	sigs[2] = evsignal_new(d.base, SIGHUP, reload_cb, &d);
@@ -325,6 +332,7 @@ main(int argc, char **argv)
 	closer_stop();
 	notify_watchdog_stop();
 	ifwatch_close();
+	ifgone_stop();
 	stream_fini();
 	ifctl_close();
 	spoof_forget();

@@ -35,7 +35,7 @@ interface_allowed(const struct policy_rule *r, const struct handle *h,
 	if (h->ifindex == 0)
 		return sock_receives(h->domain, h->type) ?
 		    policy_check_unbound(r, e) : 0;
-	/* Gone: its subscription, if any, says so on its own. */
+	/* Gone: ifgone.c closes it. */
 	if (ifctl_name((unsigned)h->ifindex, name) == NULL)
 		return 0;
 	return policy_check_interface(r, name, e);

@@ -1037,6 +1037,27 @@ class LifecycleTests(StreamTestCase):
         self.assertTrue(self.daemon.alive())
         ok(c.call("stats"))
 
+    def test_every_handle_on_a_deleted_interface_closes(self):
+        """Deleting an interface closes every handle on it, not only
+        packet subscriptions: a subscribed raw IP socket (its
+        SO_BINDTODEVICE would keep the index for the next interface given
+        it) and an idle packet socket each get a closed event; a handle
+        on another interface stays."""
+        self.start()
+        c = self.client()
+        raw = ok(c.call("open", domain="inet", type="raw", protocol="icmp",
+                        ifname=self.ns.ifname))["handle"]
+        ok(c.call("subscribe", handle=raw, format="json"))
+        idle = self.open_packet(c)
+        lo = ok(c.call("open", domain="inet", type="raw", protocol="icmp",
+                       ifname="lo"))["handle"]
+        self.ns.ip("link", "del", self.ns.ifname)
+        for h in (raw, idle):
+            ev = self.wait_event(c, "closed", h, timeout=5.0)
+            self.assertEqual(ev["reason"], "interface gone")
+            err(c.call("close", handle=h), "no_such_handle")
+        ok(c.call("getsockname", handle=lo))
+
     def test_client_closing_channel_ends_subscription(self):
         """Closing the channel's end ends the subscription: the daemon's
         fd count returns to what it was before subscribing, stats answer
