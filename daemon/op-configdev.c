@@ -107,8 +107,9 @@ configdev(struct request *req, void *argp)
 	if (a->address == NULL && a->prefix != -1)
 		return rs_error_set(&req->err, RS_E_BAD_REQUEST, 0,
 		    "prefix: given without an address");
-	if (a->address != NULL && rs_ifaddr_parse(a->address, a->prefix,
-	    &addr, &req->err) == -1)
+	if (a->address != NULL && (rs_ifaddr_parse(a->address, a->prefix,
+	    &addr, &req->err) == -1 || policy_check_address(req->rule, &addr,
+	    &req->err) == -1))
 		return OP_FAIL;
 	if ((n = nl_open(&req->err)) == NULL)
 		return OP_FAIL;

@@ -2,6 +2,7 @@
  * The policy: load, match and decide.  This file is the only place that
  * says yes or no to a peer.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <grp.h>
@@ -258,11 +259,40 @@ compile_filter(struct loader *l, const char *expr, struct policy_allow *a)
 	return 0;
 }
 
+/* addresses: networks, "198.18.0.0/15" or "2001:db8::/32" (a prefix is
+ * required: a bare address would be one host), or "*". */
+static int
+load_addresses(struct loader *l, const json_t *obj, struct policy_allow *a)
+{
+	size_t base = strlen(l->path), i;
+	struct rs_error e;
+
+	if (load_plist(l, obj, "addresses", PL_GLOB, &a->addresses) == -1)
+		return -1;
+	if (a->addresses.n == 0)
+		return 0;
+	if ((a->address_nets = calloc(a->addresses.n,
+	    sizeof *a->address_nets)) == NULL)
+		return fail(l, "out of memory");
+	for (i = 0; i < a->addresses.n; i++) {
+		snprintf(l->path + base, sizeof l->path - base,
+		    ".addresses[%zu]", i);
+		memset(&e, 0, sizeof e);
+		if (strchr(a->addresses.names[i], '/') == NULL ||
+		    rs_ifaddr_parse(a->addresses.names[i], -1,
+		    &a->address_nets[i], &e) == -1)
+			return fail(l, "expected a network, ADDRESS/PREFIX: "
+			    "'%s'", a->addresses.names[i]);
+	}
+	l->path[base] = '\0';
+	return 0;
+}
+
 static int
 load_allow(struct loader *l, const json_t *obj, struct policy_allow *a)
 {
 	static const char *const keys[] = { "domains", "types", "protocols",
-	    "interfaces", "pass", "spoof", "filter", "configdev",
+	    "interfaces", "pass", "spoof", "filter", "configdev", "addresses",
 	    "privileged_ports", "max_sockets", "max_queue_bytes", "tx_pps",
 	    NULL };
 	const json_t *f;
@@ -282,6 +312,7 @@ load_allow(struct loader *l, const json_t *obj, struct policy_allow *a)
 	    load_bool(l, obj, "pass", &a->pass) == -1 ||
 	    load_bool(l, obj, "spoof", &a->spoof) == -1 ||
 	    load_bool(l, obj, "configdev", &a->configdev) == -1 ||
+	    load_addresses(l, obj, a) == -1 ||
 	    load_count(l, obj, "max_sockets", &a->max_sockets) == -1 ||
 	    load_count(l, obj, "max_queue_bytes", &a->max_queue_bytes) == -1 ||
 	    load_count(l, obj, "tx_pps", &a->tx_pps) == -1)
@@ -475,6 +506,8 @@ allow_clear(struct policy_allow *a)
 	plist_clear(&a->protocols);
 	plist_clear(&a->interfaces);
 	plist_clear(&a->privileged_ports);
+	plist_clear(&a->addresses);
+	free(a->address_nets);
 	free(a->filter);
 	filter_free(&a->filter_ether);
 	filter_free(&a->filter_raw);
@@ -510,6 +543,7 @@ static const struct policy_rule root_rule = {
 		.pass = true,
 		.spoof = true,
 		.configdev = true,
+		.addresses = { .any = true },
 		.max_sockets = ROOT_MAX_SOCKETS,
 		.max_queue_bytes = ROOT_MAX_QUEUE,
 		.tx_pps = 0,
@@ -575,7 +609,7 @@ policy_rule_to_json(const struct policy_rule *r)
 	if (r->gid != -1)
 		json_object_set_new(match, "gid", json_integer(r->gid));
 	return json_pack("{s:s, s:o, s:{s:o, s:o, s:o, s:o, s:o, s:b, s:b, "
-	    "s:b, s:s?, s:I, s:I, s:I}}",
+	    "s:b, s:o, s:s?, s:I, s:I, s:I}}",
 	    "rule", r->label, "match", match, "allow",
 	    "domains", plist_to_json(&a->domains),
 	    "types", plist_to_json(&a->types),
@@ -583,6 +617,7 @@ policy_rule_to_json(const struct policy_rule *r)
 	    "interfaces", plist_to_json(&a->interfaces),
 	    "privileged_ports", plist_to_json(&a->privileged_ports),
 	    "pass", a->pass, "spoof", a->spoof, "configdev", a->configdev,
+	    "addresses", plist_to_json(&a->addresses),
 	    "filter", a->filter,
 	    "max_sockets", (json_int_t)a->max_sockets,
 	    "max_queue_bytes", (json_int_t)a->max_queue_bytes,
@@ -819,6 +854,41 @@ policy_check_port(const struct policy_rule *r, long port, struct rs_error *e)
 	    r->allow.privileged_ports.values, port))
 		return deny(r, e, "privileged port %ld", port);
 	return 0;
+}
+
+/* Whether the first bits of a and net (4 or 16 bytes) agree. */
+static bool
+prefix_match(const uint8_t *a, const uint8_t *net, int bits)
+{
+	int full = bits / 8, rest = bits % 8;
+
+	if (memcmp(a, net, (size_t)full) != 0)
+		return false;
+	return rest == 0 || ((a[full] ^ net[full]) &
+	    (uint8_t)(0xff << (8 - rest))) == 0;
+}
+
+int
+policy_check_address(const struct policy_rule *r, const struct rs_ifaddr *a,
+    struct rs_error *e)
+{
+	const struct rs_ifaddr *net;
+	char text[INET6_ADDRSTRLEN];
+	size_t i;
+
+	if (r != NULL && r->allow.addresses.any)
+		return 0;
+	for (i = 0; r != NULL && i < r->allow.addresses.n; i++) {
+		net = &r->allow.address_nets[i];
+		if (net->family == a->family && a->prefix >= net->prefix &&
+		    prefix_match((const uint8_t *)&a->addr,
+		    (const uint8_t *)&net->addr, net->prefix))
+			return 0;
+	}
+	inet_ntop(a->family, &a->addr, text, sizeof text);
+	return deny(r, e, "address %s/%d (the rule's addresses do not hold "
+	    "it and its prefix: a prefix route sends the host's traffic for "
+	    "it to the interface)", text, a->prefix);
 }
 
 int

@@ -12,6 +12,7 @@
 
 #include "error.h"
 #include "filter.h"
+#include "ifaddr.h"
 #include "peer.h"
 
 /* A list of allowed things; "*" in the file sets any. */
@@ -32,6 +33,10 @@ struct policy_allow {
 	bool		 pass;
 	bool		 spoof;
 	bool		 configdev;
+	/* The networks configdev may put addresses in ("*": any); an
+	 * address's prefix routes the host's traffic to its interface. */
+	struct plist	 addresses;
+	struct rs_ifaddr *address_nets;	/* addresses.names, parsed */
 	char		*filter;	/* pcap expression, NULL: none */
 	/* compiled once per load for each link type (filter_linktype) */
 	struct filter	 filter_ether;
@@ -92,6 +97,10 @@ int	 policy_check_interface(const struct policy_rule *r, const char *ifname,
 int	 policy_check_pass(const struct policy_rule *r, struct rs_error *e);
 int	 policy_check_port(const struct policy_rule *r, long port,
 	     struct rs_error *e);
+/* An address (with its prefix) configdev would add must lie within one
+ * of the rule's addresses. */
+int	 policy_check_address(const struct policy_rule *r,
+	     const struct rs_ifaddr *a, struct rs_error *e);
 int	 policy_check_configdev(const struct policy_rule *r, const char *ifname,
 	     struct rs_error *e);
 /* max_sockets: `held` managed sockets already open for this uid. */

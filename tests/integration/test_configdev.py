@@ -41,7 +41,8 @@ IFNAME = "veth0"
 
 POLICY = {"rules": [
     {"match": {"uid": TEST_UID},
-     "allow": {"interfaces": [IFNAME, "vethx*"], "configdev": True}},
+     "allow": {"interfaces": [IFNAME, "vethx*"], "configdev": True,
+               "addresses": ["198.18.0.0/15", "2001:db8::/32"]}},
     {"match": {"uid": OTHER_UID},
      "allow": {"interfaces": ["*"], "configdev": False}},
 ]}
@@ -302,6 +303,24 @@ class ConfigdevTest(DaemonTestCase):
         assert_error(c.call("configdev", ifname=IFNAME, promisc=True,
                             noarp=True, address="198.18.0.9/24", id=1),
                      "denied", 1, names="configdev")
+        self.assertEqual(self.snapshot(), before)
+
+    def test_address_outside_rule_denied(self):
+        """An address and its prefix must lie within the rule's
+        addresses: a prefix route sends the host's traffic for it to the
+        interface (198.18.0.5/1 would take half of IPv4), so a short
+        prefix or another network is denied and nothing changes."""
+        c = self.client()
+        before = self.snapshot()
+        for i, (address, why) in enumerate((
+                ("198.18.0.5/1", "198.18.0.5/1"),
+                ("10.1.2.3/24", "10.1.2.3/24"),
+                ("2001:db8::6/0", "2001:db8::6/0"),
+                ("2001:db9::6/64", "2001:db9::6/64"))):
+            with self.subTest(address=address):
+                assert_error(c.call("configdev", ifname=IFNAME,
+                                    address=address, up=True, id=20 + i),
+                             "denied", 20 + i, names=why)
         self.assertEqual(self.snapshot(), before)
 
     def test_interface_outside_rule_denied(self):

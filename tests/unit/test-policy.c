@@ -253,6 +253,65 @@ test_load_errors(void **state)
 	    "{\"interfaces\":[3]}}]}", "expected a string");
 	load_fails("{\"rules\":[{\"match\":{\"uid\":5},\"allow\":"
 	    "{\"frobnicate\":true}}]}", "unknown key 'frobnicate'");
+	load_fails("{\"rules\":[{\"match\":{\"uid\":5},\"allow\":"
+	    "{\"addresses\":[\"198.18.0.1\"]}}]}",
+	    "allow.addresses[0]: expected a network");
+	load_fails("{\"rules\":[{\"match\":{\"uid\":5},\"allow\":"
+	    "{\"addresses\":[\"198.18.0.0/40\"]}}]}", "addresses[0]");
+}
+
+static struct rs_ifaddr
+ifaddr(const char *text)
+{
+	struct rs_ifaddr a;
+	struct rs_error e;
+
+	assert_int_equal(rs_ifaddr_parse(text, -1, &a, &e), 0);
+	return a;
+}
+
+/* An address and its whole prefix inside one of the networks; root and
+ * "*" anywhere; none given, none. */
+static void
+test_addresses(void **state)
+{
+	char err[512] = "";
+	struct policy *p = load("{\"rules\":["
+	    "{\"match\":{\"uid\":5},\"allow\":{\"configdev\":true,"
+	    "\"addresses\":[\"198.18.0.0/15\",\"2001:db8:1::/48\"]}},"
+	    "{\"match\":{\"uid\":6},\"allow\":{\"configdev\":true}},"
+	    "{\"match\":{\"uid\":7},\"allow\":{\"addresses\":[\"*\"]}}"
+	    "]}", err, sizeof err);
+	struct peer p5 = peer(5, 5, NULL, 0), p6 = peer(6, 6, NULL, 0),
+	    p7 = peer(7, 7, NULL, 0), p0 = peer(0, 0, NULL, 0);
+	const struct policy_rule *r5, *r6, *r7, *root;
+	struct rs_ifaddr a;
+	struct rs_error e;
+
+	assert_non_null(p);
+	r5 = policy_match(p, &p5);
+	r6 = policy_match(p, &p6);
+	r7 = policy_match(p, &p7);
+	root = policy_match(p, &p0);
+	a = ifaddr("198.19.255.1/24");
+	assert_int_equal(policy_check_address(r5, &a, &e), 0);
+	a = ifaddr("198.18.0.1/15");
+	assert_int_equal(policy_check_address(r5, &a, &e), 0);
+	a = ifaddr("198.18.0.1/14");
+	assert_int_equal(policy_check_address(r5, &a, &e), -1);
+	assert_non_null(strstr(e.message, "198.18.0.1/14"));
+	a = ifaddr("198.20.0.1/24");
+	assert_int_equal(policy_check_address(r5, &a, &e), -1);
+	a = ifaddr("2001:db8:1:2::5/64");
+	assert_int_equal(policy_check_address(r5, &a, &e), 0);
+	a = ifaddr("2001:db8:2::5/64");
+	assert_int_equal(policy_check_address(r5, &a, &e), -1);
+	a = ifaddr("198.18.0.1/24");
+	assert_int_equal(policy_check_address(r6, &a, &e), -1);
+	a = ifaddr("10.0.0.1/1");
+	assert_int_equal(policy_check_address(r7, &a, &e), 0);
+	assert_int_equal(policy_check_address(root, &a, &e), 0);
+	policy_free(p);
 }
 
 static void
@@ -299,6 +358,7 @@ main(void)
 		cmocka_unit_test(test_issue4_decisions),
 		cmocka_unit_test(test_root),
 		cmocka_unit_test(test_load_errors),
+		cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_names_resolve),
 		cmocka_unit_test(test_to_json),
 	};
