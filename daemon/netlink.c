@@ -3,7 +3,9 @@
  * addresses, RTM_GETLINK and an RTM_GETADDR dump for the state.
  *
  * These calls are synchronous and run on the loop thread.  That is
- * acceptable because every one is bounded: a fresh socket per request (no
+ * acceptable because every one is bounded: dumps ask for one interface's
+ * addresses (strict checking), and the daemon adds at most NL_MAX_ADDRS
+ * IPv6 ones to an interface; a fresh socket per request (no
  * stale replies to skip), a receive timeout of NL_TIMEOUT_MS on every read,
  * at most NL_MAX_READS reads per exchange, sequence number and port id
  * checked on every reply (mnl_cb_run), and NLM_F_ACK on every request that
@@ -80,6 +82,9 @@ nl_open(struct rs_error *e)
 	 * the request. */
 	mnl_socket_setsockopt(n->sock, NETLINK_EXT_ACK, &one, sizeof one);
 	mnl_socket_setsockopt(n->sock, NETLINK_CAP_ACK, &one, sizeof one);
+	/* Dumps filtered by the request's interface (Linux 4.20). */
+	mnl_socket_setsockopt(n->sock, NETLINK_GET_STRICT_CHK, &one,
+	    sizeof one);
 	n->portid = mnl_socket_get_portid(n->sock);
 	n->seq = (unsigned)time(NULL);
 	return n;
@@ -260,7 +265,8 @@ static int
 nl_addr(struct nl *n, uint16_t type, int ifindex, const struct rs_ifaddr *a,
     struct rs_error *e)
 {
-	uint16_t flags = type == RTM_NEWADDR ? NLM_F_CREATE | NLM_F_REPLACE : 0;
+	uint16_t flags = type != RTM_NEWADDR ? 0 : a->family == AF_INET6 ?
+	    NLM_F_CREATE | NLM_F_EXCL : NLM_F_CREATE | NLM_F_REPLACE;
 	struct nlmsghdr *nlh = nl_msg(n, type, flags);
 	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof *ifa);
 	struct in_addr brd;
@@ -339,13 +345,18 @@ addr_list_cb(const struct nlmsghdr *nlh, void *arg)
 	return MNL_CB_OK;
 }
 
+/* The addresses of family (AF_UNSPEC: both) on ifindex: with strict
+ * checking on (nl_open) the kernel dumps that interface's alone, not the
+ * host's; the callbacks look at the index all the same. */
 static int
-nl_addr_dump(struct nl *n, mnl_cb_t cb, void *arg, struct rs_error *e)
+nl_addr_dump(struct nl *n, int ifindex, int family, mnl_cb_t cb, void *arg,
+    struct rs_error *e)
 {
 	struct nlmsghdr *nlh = nl_msg(n, RTM_GETADDR, NLM_F_DUMP);
 	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof *ifa);
 
-	ifa->ifa_family = AF_UNSPEC;
+	ifa->ifa_family = (uint8_t)family;
+	ifa->ifa_index = (unsigned)ifindex;
 	return nl_talk(n, nlh, cb, arg, "list addresses", e);
 }
 
@@ -356,6 +367,29 @@ same_ifaddr(const struct rs_ifaddr *x, const struct rs_ifaddr *y)
 	    memcmp(&x->addr, &y->addr, addr_len(x->family)) == 0;
 }
 
+/*
+ * IPv6 adds, at most NL_MAX_ADDRS on an interface (each address is work
+ * for every dump and getifaddrs() after).  One the interface has already
+ * is left as it is: its lifetimes and flags may be the administrator's.
+ */
+static int
+add_ipv6(struct nl *n, int ifindex, const struct rs_ifaddr *a,
+    struct addr_list *have, struct rs_error *e)
+{
+	size_t i;
+
+	if (nl_addr_dump(n, ifindex, AF_INET6, addr_list_cb, have, e) == -1)
+		return -1;
+	for (i = 0; i < have->n; i++)
+		if (memcmp(&have->a[i].addr, &a->addr, addr_len(AF_INET6)) ==
+		    0)
+			return 0;
+	if (have->full || have->n >= NL_MAX_ADDRS)
+		return rs_error_set(e, RS_E_QUOTA, 0, "add address: the "
+		    "interface has %d IPv6 addresses already", NL_MAX_ADDRS);
+	return nl_addr(n, RTM_NEWADDR, ifindex, a, e);
+}
+
 int
 nl_set_address(struct nl *n, int ifindex, const struct rs_ifaddr *a,
     struct rs_error *e)
@@ -364,19 +398,22 @@ nl_set_address(struct nl *n, int ifindex, const struct rs_ifaddr *a,
 	size_t i, gone = 0;
 	int r = -1;
 
-	if (a->family == AF_INET6)
-		return nl_addr(n, RTM_NEWADDR, ifindex, a, e);
 	if ((old = calloc(1, sizeof *old)) == NULL)
 		return rs_error_errno(e, ENOMEM, "add address");
 	old->ifindex = ifindex;
-	old->family = AF_INET;
+	old->family = a->family;
+	if (a->family == AF_INET6) {
+		r = add_ipv6(n, ifindex, a, old, e);
+		free(old);
+		return r;
+	}
 	/*
 	 * Add first, so that a refusal changes nothing; then remove the
 	 * others.  Removing a primary also removes the secondaries of its
 	 * subnet (unless promote_secondaries is set), which may take the new
 	 * one with it: add it again then.
 	 */
-	if (nl_addr_dump(n, addr_list_cb, old, e) == -1)
+	if (nl_addr_dump(n, ifindex, AF_INET, addr_list_cb, old, e) == -1)
 		goto out;
 	if (old->full) {
 		rs_error_set(e, RS_E_ERRNO, E2BIG, "add address: the interface "
@@ -516,7 +553,7 @@ nl_link_state(struct nl *n, int ifindex, struct rs_error *e)
 		rs_error_errno(e, ENOMEM, "read interface");
 		goto fail;
 	}
-	if (nl_addr_dump(n, state_addr_cb, &s, e) == -1)
+	if (nl_addr_dump(n, ifindex, AF_UNSPEC, state_addr_cb, &s, e) == -1)
 		goto fail;
 	json_decref(s.addrs);
 	return s.obj;

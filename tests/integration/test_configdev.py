@@ -171,6 +171,32 @@ class ConfigdevTest(DaemonTestCase):
         self.assertIn(("inet6", "2001:db8:2::6", 80), self.addrs())
         self.assertIn(("inet", DAEMON_V4, 24), self.addrs())
 
+    def test_ipv6_addresses_are_bounded_and_kept(self):
+        """An IPv6 address the interface has already is left as it is (the
+        administrator's lifetimes and flags stay), and an interface takes
+        at most 256 IPv6 addresses through the daemon (every dump and
+        getifaddrs after pays for each); a refusal changes nothing."""
+        c = self.client()
+        self.ns.ip("addr", "add", "2001:db8:7::1/64", "dev", IFNAME,
+                   "valid_lft", "100", "preferred_lft", "50", "nodad")
+
+        def lifetime():
+            out = json.loads(self.ns.ip("-j", "addr", "show", "dev",
+                                        IFNAME).stdout)[0]["addr_info"]
+            return [a["valid_life_time"] for a in out
+                    if a["local"] == "2001:db8:7::1"]
+        self.configdev(c, address="2001:db8:7::1/64")
+        self.assertLessEqual(lifetime()[0], 100)
+        batch = "".join(f"address add 2001:db8:9::{i:x}/128 dev {IFNAME} "
+                        "nodad\n" for i in range(1, 257))
+        subprocess.run(["ip", "-n", self.ns.name, "-batch", "-"],
+                       input=batch, text=True, check=True)
+        before = self.addrs()
+        assert_error(c.call("configdev", ifname=IFNAME,
+                            address="2001:db8:8::1/64", id=30), "quota", 30,
+                     names="256")
+        self.assertEqual(self.addrs(), before)
+
     # ---- flags
 
     def test_noarp(self):
