@@ -20,6 +20,7 @@
 #include "ifctl.h"
 #include "ifgone.h"
 #include "log.h"
+#include "promisc.h"
 #include "stream.h"
 
 #define IFGONE_BUF	16384
@@ -28,7 +29,7 @@
 static struct event	*ev;
 
 /* Close d's handles on ifindex, or (ifindex 0) on any index that names
- * no interface now. */
+ * no interface now; forget promiscuous holds there. */
 static void
 close_handles(struct daemon *d, int ifindex)
 {
@@ -39,6 +40,7 @@ close_handles(struct daemon *d, int ifindex)
 	TAILQ_FOREACH(c, &d->conns, entry) {
 		if (c->dead)
 			continue;
+		promisc_gone(c, ifindex);
 		for (h = TAILQ_FIRST(&c->handles); h != NULL; h = next) {
 			next = TAILQ_NEXT(h, entry);
 			if (h->ifindex <= 0 || (ifindex != 0 ?

@@ -5,7 +5,8 @@
  * with the same index (one moved into the namespace keeps its own) would
  * be the socket's without the policy ever seeing it.  So every handle on
  * a deleted interface is closed (`closed` event, reason "interface
- * gone"), subscribed or not.
+ * gone"), subscribed or not, and promiscuous holds on it are forgotten
+ * (the kernel dropped them; the index may come back as another's).
  */
 #ifndef IFGONE_H
 #define IFGONE_H

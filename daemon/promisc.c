@@ -107,6 +107,23 @@ promisc_release(struct conn *c, int ifindex)
 }
 
 void
+promisc_gone(struct conn *c, int ifindex)
+{
+	struct promisc *p = c->promisc;
+	char name[IF_NAMESIZE];
+	size_t i = 0;
+
+	while (p != NULL && i < p->n) {
+		if (ifindex != 0 ? p->ifindex[i] != ifindex :
+		    ifctl_name((unsigned)p->ifindex[i], name) != NULL) {
+			i++;
+			continue;
+		}
+		promisc_release(c, p->ifindex[i]);	/* the last moves to i */
+	}
+}
+
+void
 promisc_recheck(struct conn *c, const struct policy_rule *r)
 {
 	struct promisc *p = c->promisc;

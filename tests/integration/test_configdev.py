@@ -321,6 +321,24 @@ class ConfigdevTest(DaemonTestCase):
         self.assertTrue(self.d.alive())
         self.assertEqual(self.promiscuity(), 0)
 
+    def test_hold_on_a_deleted_interface_is_forgotten(self):
+        """A hold on an interface that is deleted goes with it: an
+        interface made later with the same index (as one moved into the
+        namespace keeps its own) is not called held, and holding it takes
+        a real membership."""
+        c = self.client()
+        index = self.link()["ifindex"]
+        self.configdev(c, promisc=True)
+        self.ns.ip("link", "del", IFNAME)
+        self.ns.ip("link", "add", IFNAME, "index", str(index), "type",
+                   "veth", "peer", "name", "vethx1")
+        time.sleep(0.2)     # the deletion is heard
+        self.assertEqual(self.link()["ifindex"], index)
+        state = self.configdev(c)
+        self.assertFalse(state["promisc_held"], state)
+        self.configdev(c, promisc=True)
+        self.assertEqual(self.promiscuity(), 1)
+
     # ---- policy and errors: nothing changes
 
     def test_denied_without_grant(self):
