@@ -35,6 +35,7 @@
 #define NL_MAX_READS	256
 /* Addresses reported (and replaced) per interface: bounds the reply. */
 #define NL_MAX_ADDRS	256
+#define NL_DUMP_TRIES	3		/* after an interrupted dump */
 /* The attribute types we read are all below this. */
 #define NL_MAX_ATTR	32
 
@@ -536,6 +537,7 @@ nl_link_state(struct nl *n, int ifindex, struct rs_error *e)
 {
 	struct link_state s = { .ifindex = ifindex };
 	struct nlmsghdr *nlh = nl_msg(n, RTM_GETLINK, 0);
+	int tries;
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof *ifi);
 
 	ifi->ifi_family = AF_UNSPEC;
@@ -553,8 +555,16 @@ nl_link_state(struct nl *n, int ifindex, struct rs_error *e)
 		rs_error_errno(e, ENOMEM, "read interface");
 		goto fail;
 	}
-	if (nl_addr_dump(n, ifindex, AF_UNSPEC, state_addr_cb, &s, e) == -1)
-		goto fail;
+	/* A dump the kernel says was interrupted (addresses changing
+	 * meanwhile) is asked again: the change is made by then, and a
+	 * failed answer would say it was not. */
+	for (tries = 0; nl_addr_dump(n, ifindex, AF_UNSPEC, state_addr_cb,
+	    &s, e) == -1; tries++) {
+		if (e->num != EINTR || tries == NL_DUMP_TRIES)
+			goto fail;
+		json_array_clear(s.addrs);
+		memset(e, 0, sizeof *e);
+	}
 	json_decref(s.addrs);
 	return s.obj;
 fail:
