@@ -6,7 +6,7 @@
  * the jobs on one socket run in order, one at a time; a uid's queue of
  * jobs delays its own, not another's; a job does not wait behind a close
  * that waits out a grace period.  The close tests need CAP_NET_RAW
- * and skips otherwise.
+ * and skip otherwise.
  */
 #include <errno.h>
 #include <setjmp.h>
