@@ -48,12 +48,13 @@ struct resolve_job {
 struct uid_count {
 	uid_t		 uid;
 	unsigned	 n;		/* 0: free slot */
+	unsigned	 running;
 };
 
 static pthread_mutex_t	 lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t	 cond = PTHREAD_COND_INITIALIZER;
 static TAILQ_HEAD(, resolve_job) queue = TAILQ_HEAD_INITIALIZER(queue);
-static unsigned		 njobs, nthreads, nidle;
+static unsigned		 njobs, nqueued, nthreads, nidle;
 static struct uid_count	 uids[RESOLVE_MAX_JOBS];
 
 /* The count slot of uid, or a free one when create; NULL otherwise. */
@@ -112,25 +113,50 @@ job_run(struct resolve_job *j)
 	j->err = errno;
 }
 
+/* The first queued job whose uid runs fewer than RESOLVE_RUNNING_UID;
+ * lock held. */
+static struct resolve_job *
+next_job(void)
+{
+	struct resolve_job *j;
+	struct uid_count *u;
+
+	TAILQ_FOREACH(j, &queue, entry) {
+		if ((u = uid_slot(j->uid, false)) == NULL ||
+		    u->running < RESOLVE_RUNNING_UID)
+			return j;
+	}
+	return NULL;
+}
+
 static void *
 worker_main(void *arg)
 {
 	struct resolve_job *j;
+	struct uid_count *u;
 	uint64_t one = 1;
 
 	pthread_mutex_lock(&lock);
 	for (;;) {
-		while ((j = TAILQ_FIRST(&queue)) == NULL) {
+		while ((j = next_job()) == NULL) {
 			nidle++;
 			pthread_cond_wait(&cond, &lock);
 			nidle--;
 		}
 		TAILQ_REMOVE(&queue, j, entry);
+		nqueued--;
 		j->state = JOB_RUNNING;
+		if ((u = uid_slot(j->uid, false)) != NULL)
+			u->running++;
 		pthread_mutex_unlock(&lock);
 		job_run(j);
 		pthread_mutex_lock(&lock);
 		j->state = JOB_DONE;
+		if ((u = uid_slot(j->uid, false)) != NULL)
+			u->running--;
+		/* A job of this uid held back may run now. */
+		if (nqueued > 0)
+			pthread_cond_broadcast(&cond);
 		if (j->released)
 			job_free(j);
 		else if (write(j->efd, &one, sizeof one) != sizeof one)
@@ -140,13 +166,15 @@ worker_main(void *arg)
 	return NULL;
 }
 
-/* One more worker if none is idle; called with lock held. */
+/* One more worker while queued jobs outnumber the idle ones (an idle one
+ * counts as idle until it wakes: two jobs queued in one pass must not
+ * both count on it); lock held. */
 static void
 spawn_worker(void)
 {
 	pthread_t t;
 
-	if (nidle > 0 || nthreads >= RESOLVE_THREADS)
+	if (nqueued <= nidle || nthreads >= RESOLVE_THREADS)
 		return;
 	if (worker_spawn(&t, worker_main, NULL, 0) == 0) {
 		pthread_detach(t);
@@ -199,9 +227,11 @@ job_queue(struct resolve_job *j, struct rs_error *e)
 	njobs++;
 	j->state = JOB_QUEUED;
 	TAILQ_INSERT_TAIL(&queue, j, entry);
+	nqueued++;
 	spawn_worker();
 	if (nthreads == 0) {
 		TAILQ_REMOVE(&queue, j, entry);
+		nqueued--;
 		job_free(j);
 		pthread_mutex_unlock(&lock);
 		rs_error_set(e, RS_E_ERRNO, EAGAIN, "no resolver thread");
@@ -304,6 +334,7 @@ resolve_release(void *arg)
 	switch (j->state) {
 	case JOB_QUEUED:
 		TAILQ_REMOVE(&queue, j, entry);
+		nqueued--;
 		job_free(j);
 		break;
 	case JOB_RUNNING:

@@ -2,7 +2,9 @@
  * The resolver pool: getaddrinfo and getnameinfo run on a few worker
  * threads so a look-up that waits 30 s for a DNS server never stalls the
  * event loop.  A job's eventfd turns readable when it is done; the op
- * parks on it.  Jobs are bounded per uid and in all.
+ * parks on it.  Jobs are bounded per uid and in all, and a uid runs at
+ * most RESOLVE_RUNNING_UID at once: slow look-ups of a few uids leave
+ * threads for the others.
  */
 #ifndef RESOLVE_H
 #define RESOLVE_H
@@ -13,8 +15,9 @@
 
 #include "error.h"
 
-#define RESOLVE_THREADS		8	/* workers, started on demand */
+#define RESOLVE_THREADS		16	/* workers, started on demand */
 #define RESOLVE_PER_UID		4	/* a uid's jobs queued or running */
+#define RESOLVE_RUNNING_UID	2	/* of them, running at once */
 #define RESOLVE_MAX_JOBS	64	/* all jobs queued or running */
 
 struct resolve_job;
