@@ -5,8 +5,9 @@
  * kept managed (each through the daemon).  A raw ICMP socket receives
  * every ICMP message for the host: a reply counts when it comes from HOST
  * with this run's identifier, the sequence number sent and the payload
- * intact.
+ * (a random cookie, then counting bytes) intact.
  */
+#include <sys/random.h>
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
@@ -37,6 +38,7 @@
 #define REPLY_MAX	(65535 + 60)	/* an IPv4 header comes with it */
 #define COUNT_MAX	1000000
 #define INTERVAL_MIN_MS	10
+#define COOKIE		8		/* random payload bytes */
 
 struct pinger {
 	struct rs_conn		*c;
@@ -269,6 +271,7 @@ ctl_ping(const char *path, int argc, char **argv)
 	const char *ifname = NULL, *host;
 	unsigned long long sent = 0, got = 0;
 	int ch, family = AF_UNSPEC, r = 1;
+	bool failed = false;
 	char addr[INET6_ADDRSTRLEN];
 	size_t i;
 
@@ -294,14 +297,23 @@ ctl_ping(const char *path, int argc, char **argv)
 	}
 	host = argv[optind];
 	p.len = ECHO_HDR + (size_t)size;
-	p.id = (uint16_t)getpid();
 	if ((p.req = calloc(1, sizeof(struct ip) + p.len)) == NULL ||
 	    (p.reply = malloc(REPLY_MAX)) == NULL) {
 		fprintf(stderr, "rawsockctl: ping: out of memory\n");
 		goto out;
 	}
+	/* Every raw ICMP socket sees every echo reply: a random identifier
+	 * and cookie (a pid may be another namespace's too) keep another
+	 * ping's replies from counting as this one's. */
 	for (i = 0; i < (size_t)size; i++)
 		p.req[sizeof(struct ip) + ECHO_HDR + i] = (uint8_t)i;
+	if (getrandom(&p.id, sizeof p.id, 0) != sizeof p.id ||
+	    getrandom(p.req + sizeof(struct ip) + ECHO_HDR, size < COOKIE ?
+	    (size_t)size : COOKIE, 0) != (size < COOKIE ? size : COOKIE)) {
+		fprintf(stderr, "rawsockctl: ping: getrandom: %s\n",
+		    strerror(errno));
+		goto out;
+	}
 	if ((p.c = ctl_connect(path)) == NULL || resolve(&p, host,
 	    family) == -1 || open_socket(&p, ifname) == -1)
 		goto out;
@@ -309,18 +321,22 @@ ctl_ping(const char *path, int argc, char **argv)
 	    (void *)&((struct sockaddr_in *)&p.to)->sin_addr :
 	    (void *)&((struct sockaddr_in6 *)&p.to)->sin6_addr, addr,
 	    sizeof addr);
-	printf("PING %s (%s): %lld data bytes, socket %s\n", host, addr, size,
-	    p.fd != -1 ? "passed" : "managed");
+	printf("PING %s (%s): %lld data bytes, socket %s, id %u\n", host, addr,
+	    size, p.fd != -1 ? "passed" : "managed", (unsigned)p.id);
 	ctl_catch_signals();
 	while (!ctl_stop && (count == 0 || (long long)sent < count)) {
 		build(&p, (uint16_t)(sent + 1));
 		sent_at = now_us();
-		if (send_echo(&p) == -1)
+		if (send_echo(&p) == -1) {
+			failed = true;
 			break;
+		}
 		sent++;
 		if ((rtt = await(&p, (uint16_t)sent, sent_at, sent_at +
-		    timeout * 1000, addr)) == -2)
+		    timeout * 1000, addr)) == -2) {
+			failed = true;
 			break;
+		}
 		if (rtt >= 0) {
 			got++;
 			sum += rtt;
@@ -340,7 +356,8 @@ ctl_ping(const char *path, int argc, char **argv)
 	if (got > 0)
 		printf("rtt min/avg/max = %.3f/%.3f/%.3f ms\n", min / 1000.0,
 		    (double)sum / (double)got / 1000.0, max / 1000.0);
-	r = got > 0 ? 0 : 1;
+	/* As ping(8): 2 on an error, else 0 when a reply came. */
+	r = failed ? 2 : got > 0 ? 0 : 1;
 out:
 	if (p.fd != -1)
 		close(p.fd);

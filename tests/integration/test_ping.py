@@ -4,8 +4,9 @@ rawsockctl runs as uid 4242 (setpriv) in the test's own namespace: its
 raw socket comes from the daemon, in the daemon's namespace, the only one
 where the peer address answers.  What went on the wire is judged by a
 packet socket in the peer namespace: every echo request with the run's
-identifier (rawsockctl's pid: setpriv execs it), its sequence numbers and
-payload, independently of what rawsockctl prints.
+identifier (random, printed in the PING line), its sequence numbers and
+payload (a random cookie, then counting bytes), independently of the reply
+lines rawsockctl prints.
 """
 
 import os
@@ -104,8 +105,10 @@ class PingTest(DaemonTestCase):
                 return frames
 
     def check_run(self, out, host, count, mode):
-        self.assertIn(f"PING {host} ({host}): 56 data bytes, socket {mode}",
-                      out)
+        """The run's identifier, once its output is checked."""
+        m = re.search(rf"^PING {re.escape(host)} \({re.escape(host)}\): 56 "
+                      rf"data bytes, socket {mode}, id (\d+)$", out, re.M)
+        self.assertIsNotNone(m, out)
         seqs = [int(m) for m in re.findall(
             rf"^64 bytes from {re.escape(host)}: icmp_seq=(\d+)"
             rf"{' ttl=64' if ':' not in host else ''} time=[0-9.]+ ms$",
@@ -114,20 +117,25 @@ class PingTest(DaemonTestCase):
         self.assertIn(f"{count} packets transmitted, {count} received, "
                       "0% packet loss", out)
         self.assertRegex(out, r"rtt min/avg/max = [0-9.]+/[0-9.]+/[0-9.]+ ms")
+        return int(m.group(1))
 
-    def check_wire(self, pid, family, count):
-        sent = echo_requests(self.peer_frames(), pid & 0xFFFF)
-        self.assertEqual(sent, [(family, s, PAYLOAD)
-                                for s in range(1, count + 1)])
+    def check_wire(self, ident, family, count):
+        """Every request on the wire: the run's identifier, sequence 1..
+        count, one random 8-byte cookie, then counting bytes."""
+        sent = echo_requests(self.peer_frames(), ident)
+        self.assertEqual([(f, s) for f, s, _ in sent],
+                         [(family, s) for s in range(1, count + 1)])
+        self.assertEqual(len({p[:8] for _, _, p in sent}), 1)
+        self.assertTrue(all(p[8:] == PAYLOAD[8:] for _, _, p in sent))
 
     def ping_and_check(self, host, family, count, mode, *args):
         """ping -c count host: every reply printed, every request on the
         wire as sent."""
-        rc, out, err, pid = self.ping("-c", str(count), "-i", "50", "-W",
-                                      "3000", *args, host)
+        rc, out, err, _ = self.ping("-c", str(count), "-i", "50", "-W",
+                                    "3000", *args, host)
         self.assertEqual(rc, 0, err)
-        self.check_run(out, host, count, mode)
-        self.check_wire(pid, family, count)
+        self.check_wire(self.check_run(out, host, count, mode), family,
+                        count)
 
     def test_managed_ipv4(self):
         """Through a managed socket on the interface the policy names
@@ -160,6 +168,23 @@ class PingTest(DaemonTestCase):
                       out)
         self.assertNotIn("bytes from", out)
         self.assertLess(time.monotonic() - t0, 10)
+
+    def test_an_error_mid_run_exits_2(self):
+        """The interface goes while replies come: the run stops with the
+        error and exits 2, as ping(8), though replies came."""
+        self.start(managed=True)
+        p = subprocess.Popen(
+            ["setpriv", f"--reuid={TEST_UID}", f"--regid={TEST_GID}",
+             "--clear-groups", "--", self.ctl, "-s",
+             self.daemon.socket_path, "ping", "-c", "50", "-i", "50",
+             "-I", "veth0", PEER_V4],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(0.6)
+        self.ns.ip("link", "del", self.ns.ifname)
+        out, err = p.communicate(timeout=30)
+        self.assertEqual(p.returncode, 2, out + err)
+        self.assertIn("bytes from", out)
+        self.assertIn("rawsockctl: ping:", err)
 
     def test_other_interface_and_other_uid_denied(self):
         """The policy decides: no interface where it names some (the
