@@ -12,6 +12,7 @@
 #include "const.h"
 #include "dispatch.h"
 #include "netconv.h"
+#include "op.h"
 #include "resolve.h"
 #include "sock.h"
 
@@ -94,15 +95,26 @@ getaddrinfo_op(struct request *req, void *argp)
 	struct resolve_job *j = req->state;
 	struct addrinfo hints = { 0 };
 	char serv[NI_MAXSERV];
+	size_t used = 0, i;
 	int protocol;
-	json_t *list;
+	json_t *all, *list, *v;
 
 	if (j != NULL) {
 		if (resolve_result(j, &req->err) != 0)
 			return OP_FAIL;
-		if ((list = rs_addrinfo_to_json(resolve_addrinfo(j))) == NULL)
+		if ((all = rs_addrinfo_to_json(resolve_addrinfo(j))) == NULL ||
+		    (list = json_array()) == NULL) {
+			json_decref(all);
 			return rs_error_set(&req->err, RS_E_ERRNO, ENOMEM,
 			    "out of memory");
+		}
+		/* A name may have more addresses than a response holds (a
+		 * zone the client controls): the first that fit, truncated. */
+		json_array_foreach(all, i, v) {
+			if (!op_list_add(req, list, json_incref(v), &used))
+				break;
+		}
+		json_decref(all);
 		request_set(req, "addresses", list);
 		return OP_OK;
 	}

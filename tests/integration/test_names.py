@@ -274,9 +274,10 @@ class NamesTest(DaemonTestCase):
 
     # -- the slow look-up ---------------------------------------------------
 
-    def _blackhole_daemon(self):
-        """A daemon whose resolver asks a peer socket that never answers;
-        returns (daemon, the black-hole socket)."""
+    def _blackhole_daemon(self, hosts=None):
+        """A daemon whose resolver asks a peer socket that never answers
+        (and reads hosts as /etc/hosts, if given); returns (daemon, the
+        black-hole socket)."""
         ns = NetNS()
         ns.create()
         self.addCleanup(ns.destroy)
@@ -286,6 +287,9 @@ class NamesTest(DaemonTestCase):
         with open(f"{etc}/resolv.conf", "w") as f:
             f.write(f"nameserver {PEER_V4}\n"
                     f"options timeout:{DNS_TIMEOUT} attempts:1\n")
+        if hosts is not None:
+            with open(f"{etc}/hosts", "w") as f:
+                f.write(hosts)
         hole = ns.socket(socket.AF_INET, socket.SOCK_DGRAM, peer=True)
         self.addCleanup(hole.close)
         hole.bind((PEER_V4, 53))
@@ -377,6 +381,25 @@ class NamesTest(DaemonTestCase):
         assert_ok(third.call("getaddrinfo", node="198.18.0.1",
                              flags=["AI_NUMERICHOST"]))
         self.assertLess(time.monotonic() - t, 1.0)
+
+    def test_a_name_with_too_many_addresses_is_truncated(self):
+        """A name with more addresses than a response holds (20,000 in
+        the daemon's /etc/hosts; a DNS zone the client controls could do
+        the same) is answered with the first that fit, flagged truncated,
+        and the connection stays."""
+        hosts = "".join(f"198.18.{i >> 8}.{i & 255} many.test\n"
+                        for i in range(20000))
+        d, _ = self._blackhole_daemon(hosts=hosts)
+        c = connect_as(d.socket_path, timeout=20)
+        self.addCleanup(c.close)
+        r = assert_ok(c.call("getaddrinfo", node="many.test",
+                             family="inet"))
+        self.assertTrue(r.get("truncated"), {k: v for k, v in r.items()
+                                             if k != "addresses"})
+        self.assertGreater(len(r["addresses"]), 1000)
+        hosts = {a["address"]["host"] for a in r["addresses"]}
+        self.assertTrue(all(h.startswith("198.18.") for h in hosts))
+        assert_ok(c.call("ping"))
 
     def test_lookup_limits_and_disconnect(self):
         """A uid has at most 4 look-ups in flight, 2 of them running (the
