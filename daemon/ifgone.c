@@ -28,26 +28,33 @@
 
 static struct event	*ev;
 
-/* Close d's handles on ifindex, or (ifindex 0) on any index that names
- * no interface now; forget promiscuous holds there. */
-static void
-close_handles(struct daemon *d, int ifindex)
+bool
+ifgone_is(int ifindex, int deleted)
 {
 	char name[IF_NAMESIZE];
+
+	if (ifindex <= 0)
+		return false;
+	return deleted != 0 ? ifindex == deleted :
+	    ifctl_name((unsigned)ifindex, name) == NULL;
+}
+
+/* Close d's handles on the deleted interface (ifgone_is) and forget
+ * promiscuous holds there. */
+static void
+close_handles(struct daemon *d, int deleted)
+{
 	struct handle *h, *next;
 	struct conn *c;
 
 	TAILQ_FOREACH(c, &d->conns, entry) {
 		if (c->dead)
 			continue;
-		promisc_gone(c, ifindex);
+		promisc_gone(c, deleted);
 		for (h = TAILQ_FIRST(&c->handles); h != NULL; h = next) {
 			next = TAILQ_NEXT(h, entry);
-			if (h->ifindex <= 0 || (ifindex != 0 ?
-			    h->ifindex != ifindex :
-			    ifctl_name((unsigned)h->ifindex, name) != NULL))
-				continue;
-			stream_close_handle(h, "interface gone");
+			if (ifgone_is(h->ifindex, deleted))
+				stream_close_handle(h, "interface gone");
 		}
 	}
 }

@@ -13,6 +13,11 @@
 
 struct daemon;
 
+#include <stdbool.h>
+
+/* Whether ifindex is the one deleted, or (deleted 0: an overrun hid
+ * which) names no interface now. */
+bool	ifgone_is(int ifindex, int deleted);
 /* Watch for deleted links on d's loop; 0 or -errno. */
 int	ifgone_start(struct daemon *d);
 void	ifgone_stop(void);

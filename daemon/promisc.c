@@ -25,6 +25,7 @@
 #include "closer.h"
 #include "conn.h"
 #include "ifctl.h"
+#include "ifgone.h"
 #include "log.h"
 #include "policy.h"
 #include "promisc.h"
@@ -107,19 +108,16 @@ promisc_release(struct conn *c, int ifindex)
 }
 
 void
-promisc_gone(struct conn *c, int ifindex)
+promisc_gone(struct conn *c, int deleted)
 {
 	struct promisc *p = c->promisc;
-	char name[IF_NAMESIZE];
 	size_t i = 0;
 
 	while (p != NULL && i < p->n) {
-		if (ifindex != 0 ? p->ifindex[i] != ifindex :
-		    ifctl_name((unsigned)p->ifindex[i], name) != NULL) {
+		if (ifgone_is(p->ifindex[i], deleted))
+			promisc_release(c, p->ifindex[i]); /* the last to i */
+		else
 			i++;
-			continue;
-		}
-		promisc_release(c, p->ifindex[i]);	/* the last moves to i */
 	}
 }
 

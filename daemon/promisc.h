@@ -20,10 +20,9 @@ int	 promisc_hold(struct conn *c, int ifindex, struct rs_error *e);
 void	 promisc_release(struct conn *c, int ifindex);
 /* Release all of c's holds (the connection is closing). */
 void	 promisc_release_all(struct conn *c);
-/* Forget c's hold on a deleted interface, or (ifindex 0) on every index
- * that names none now: the kernel dropped it, and the index may be given
- * to another interface. */
-void	 promisc_gone(struct conn *c, int ifindex);
+/* Forget c's holds on a deleted interface (ifgone_is): the kernel dropped
+ * them, and the index may be given to another interface. */
+void	 promisc_gone(struct conn *c, int deleted);
 /* Give back the holds on interfaces where r does not allow configdev. */
 void	 promisc_recheck(struct conn *c, const struct policy_rule *r);
 

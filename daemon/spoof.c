@@ -89,24 +89,32 @@ same_link(const char *addr_name, const char *link)
 	    addr_name[n] == ':');
 }
 
+/* Whether snapshot entry i holds addr (4 or 16 bytes of family). */
+static bool
+entry_is(const struct ifaddrs *i, int family, const void *addr)
+{
+	const void *a;
+
+	if (i->ifa_addr == NULL || i->ifa_addr->sa_family != family)
+		return false;
+	if (family == AF_INET)
+		a = &((const struct sockaddr_in *)i->ifa_addr)->sin_addr;
+	else
+		a = &((const struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
+	return memcmp(a, addr, family == AF_INET ? 4 : 16) == 0;
+}
+
 /* Whether addr (4 or 16 bytes of family) is on ifindex (0: anywhere). */
 static bool
 iface_has_addr(int ifindex, int family, const uint8_t *addr)
 {
 	const struct ifaddrs *l = NULL, *i;
-	const void *a;
 
 	if (ifindex != 0 && (l = iface_link(ifindex)) == NULL)
 		return false;
 	for (i = snap.ifa; i != NULL; i = i->ifa_next) {
-		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != family ||
-		    (l != NULL && !same_link(i->ifa_name, l->ifa_name)))
-			continue;
-		if (family == AF_INET)
-			a = &((struct sockaddr_in *)i->ifa_addr)->sin_addr;
-		else
-			a = &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
-		if (memcmp(a, addr, family == AF_INET ? 4 : 16) == 0)
+		if (entry_is(i, family, addr) && (l == NULL ||
+		    same_link(i->ifa_name, l->ifa_name)))
 			return true;
 	}
 	return false;
@@ -116,18 +124,11 @@ int
 spoof_addr_ifindex(int family, const void *addr)
 {
 	const struct ifaddrs *i;
-	const void *a;
 	unsigned idx;
 
 	spoof_refresh();
 	for (i = snap.ifa; i != NULL; i = i->ifa_next) {
-		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != family)
-			continue;
-		if (family == AF_INET)
-			a = &((struct sockaddr_in *)i->ifa_addr)->sin_addr;
-		else
-			a = &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
-		if (memcmp(a, addr, family == AF_INET ? 4 : 16) == 0 &&
+		if (entry_is(i, family, addr) &&
 		    (idx = ifctl_index(i->ifa_name)) != 0)
 			return (int)idx;
 	}
@@ -187,6 +188,22 @@ check_nd_options(const uint8_t *o, size_t len, const uint8_t *mac,
 	return 0;
 }
 
+/* Whether a hop-by-hop or destination options header h[0..n) carries a
+ * home address option (type 0xc9); Pad1 is one byte, others TLVs. */
+static bool
+has_home_address(const uint8_t *h, size_t n)
+{
+	size_t i;
+
+	for (i = 2; i < n; i += h[i] == 0 ? 1 : 2 + (size_t)h[i + 1]) {
+		if (h[i] == 0xc9)
+			return true;
+		if (h[i] != 0 && i + 1 >= n)
+			break;
+	}
+	return false;
+}
+
 /*
  * What an IPv6 packet claims beyond its source, p[0..len) from its
  * header: a home address option (Mobile IPv6, the source the receiver
@@ -200,22 +217,16 @@ static int
 check_ipv6_claims(int ifindex, const uint8_t *p, size_t len,
     const uint8_t *mac, struct rs_error *e)
 {
-	size_t off = 40, n, i;
+	size_t off = 40, n;
 	uint8_t next = p[6];
 
 	while (next == 0 || next == 43 || next == 60) {
 		if (len < off + 8 || len < off + (n = ((size_t)p[off + 1] +
 		    1) * 8))
 			return short_frame(e, "IPv6 extension");
-		for (i = off + 2; next != 43 && i < off + n;
-		    i += p[i] == 0 ? 1 : 2 + (size_t)p[i + 1]) {
-			if (p[i] == 0xc9)
-				return rs_error_set(e, RS_E_DENIED, 0,
-				    "spoof is off: a home address option "
-				    "names another source");
-			if (p[i] != 0 && i + 1 >= off + n)
-				break;
-		}
+		if (next != 43 && has_home_address(p + off, n))
+			return rs_error_set(e, RS_E_DENIED, 0, "spoof is off: "
+			    "a home address option names another source");
 		next = p[off];
 		off += n;
 	}

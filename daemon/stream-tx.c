@@ -142,11 +142,11 @@ tx_check(struct stream *s, const struct policy_rule *r,
 		return "empty frame";
 	if (flen > tx->limit)
 		return "frame larger than the interface's MTU";
-	/* Nothing of the previous frame's address is left behind. */
-	memset(&to->ss, 0, sizeof to->ss);
+	/* Nothing of the previous frame's address is left behind it. */
 	to->len = hdr->addr_len;
-	if (hdr->addr_len > 0)
-		memcpy(&to->ss, addr, hdr->addr_len);
+	if (to->len > 0)
+		memcpy(&to->ss, addr, to->len);
+	memset((uint8_t *)&to->ss + to->len, 0, sizeof to->ss - to->len);
 	if (op_check_frame(r, h, to, frame, flen, e) == -1)
 		return e->message;
 	tx->out_iov[tx->n] = (struct iovec){ (void *)frame, flen };
