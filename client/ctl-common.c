@@ -28,12 +28,18 @@ ctl_catch_signals(void)
 }
 
 long long
-ctl_now_ms(void)
+ctl_now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+long long
+ctl_now_ms(void)
+{
+	return ctl_now_us() / 1000;
 }
 
 const char *

@@ -26,7 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "checksum.h"
@@ -51,15 +50,6 @@ struct pinger {
 	uint8_t			*req, *reply;
 	size_t			 len;		/* echo header and payload */
 };
-
-static long long
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
-}
 
 /* Parse a number in [lo, hi] for option opt; -1 (said) when it is not. */
 static long long
@@ -226,7 +216,7 @@ receive(struct pinger *p, struct sockaddr_storage *sa, int ms)
 	return n == -1 ? 0 : n;
 }
 
-/* Wait for seq's reply until deadline (now_us()); its round trip in us,
+/* Wait for seq's reply until deadline (ctl_now_us()); its round trip in us,
  * -1 when none came, -2 on error. */
 static long long
 await(struct pinger *p, uint16_t seq, long long sent, long long deadline,
@@ -237,13 +227,13 @@ await(struct pinger *p, uint16_t seq, long long sent, long long deadline,
 	ssize_t n;
 	int ttl;
 
-	while (!ctl_stop && (now = now_us()) < deadline) {
+	while (!ctl_stop && (now = ctl_now_us()) < deadline) {
 		if ((n = receive(p, &sa, (int)((deadline - now + 999) /
 		    1000))) < 0)
 			return -2;
 		if (n == 0 || !is_reply(p, &sa, (size_t)n, seq, &ttl))
 			continue;
-		now = now_us();
+		now = ctl_now_us();
 		printf("%zu bytes from %s: icmp_seq=%u", p->len, host,
 		    (unsigned)seq);
 		if (ttl >= 0)
@@ -273,7 +263,7 @@ ctl_ping(const char *path, int argc, char **argv)
 	int ch, family = AF_UNSPEC, r = 1;
 	bool failed = false;
 	char addr[INET6_ADDRSTRLEN];
-	size_t i;
+	size_t i, cookie;
 
 	optind = 1;
 	while ((ch = getopt(argc, argv, "46c:i:W:s:I:")) != -1) {
@@ -307,9 +297,10 @@ ctl_ping(const char *path, int argc, char **argv)
 	 * ping's replies from counting as this one's. */
 	for (i = 0; i < (size_t)size; i++)
 		p.req[sizeof(struct ip) + ECHO_HDR + i] = (uint8_t)i;
+	cookie = size < COOKIE ? (size_t)size : COOKIE;
 	if (getrandom(&p.id, sizeof p.id, 0) != sizeof p.id ||
-	    getrandom(p.req + sizeof(struct ip) + ECHO_HDR, size < COOKIE ?
-	    (size_t)size : COOKIE, 0) != (size < COOKIE ? size : COOKIE)) {
+	    getrandom(p.req + sizeof(struct ip) + ECHO_HDR, cookie, 0) !=
+	    (ssize_t)cookie) {
 		fprintf(stderr, "rawsockctl: ping: getrandom: %s\n",
 		    strerror(errno));
 		goto out;
@@ -326,7 +317,7 @@ ctl_ping(const char *path, int argc, char **argv)
 	ctl_catch_signals();
 	while (!ctl_stop && (count == 0 || (long long)sent < count)) {
 		build(&p, (uint16_t)(sent + 1));
-		sent_at = now_us();
+		sent_at = ctl_now_us();
 		if (send_echo(&p) == -1) {
 			failed = true;
 			break;
@@ -345,10 +336,10 @@ ctl_ping(const char *path, int argc, char **argv)
 		}
 		/* The rest of the interval, if there is a next one. */
 		if (count == 0 || (long long)sent < count)
-			while (!ctl_stop && now_us() < sent_at + interval *
+			while (!ctl_stop && ctl_now_us() < sent_at + interval *
 			    1000)
 				poll(NULL, 0, (int)((sent_at + interval * 1000 -
-				    now_us() + 999) / 1000));
+				    ctl_now_us() + 999) / 1000));
 	}
 	printf("--- %s ping statistics ---\n%llu packets transmitted, %llu "
 	    "received, %.0f%% packet loss\n", host, sent, got, sent == 0 ? 0.0 :

@@ -43,7 +43,8 @@ open_packet(struct rs_conn *c, const char *ifname, const char *filter)
 	h = rs_open_json(c, text);
 	free(text);
 	if (h == -1)
-		fprintf(stderr, "rawsockctl: open %s: %s\n", ifname, ctl_why(c));
+		fprintf(stderr, "rawsockctl: open %s: %s\n", ifname,
+		    ctl_why(c));
 	return h;
 }
 
@@ -298,7 +299,8 @@ send_pcap(int chan, const char *file, long long repeat, long long *sent)
 			errno = EINVAL;
 			return -1;
 		}
-		while (!ctl_stop && r == 0 && pcap_next_ex(p, &ph, &data) == 1) {
+		while (!ctl_stop && r == 0 &&
+		    pcap_next_ex(p, &ph, &data) == 1) {
 			if ((r = write_frame(chan, data, ph->caplen)) == 0)
 				(*sent)++;
 		}

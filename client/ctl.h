@@ -17,7 +17,8 @@ int	ctl_ping(const char *path, int argc, char **argv);
 /* ctl-common.c: set by SIGINT and SIGTERM once ctl_catch_signals() ran. */
 extern volatile sig_atomic_t ctl_stop;
 void		 ctl_catch_signals(void);
-long long	 ctl_now_ms(void);		/* CLOCK_MONOTONIC */
+long long	 ctl_now_us(void);		/* CLOCK_MONOTONIC */
+long long	 ctl_now_ms(void);
 /* Why a call on c failed: the daemon's word, else the local errno. */
 const char	*ctl_why(const struct rs_conn *c);
 /* A connection to path, or NULL (said on stderr). */
