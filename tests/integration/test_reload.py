@@ -238,23 +238,19 @@ class ReloadTest(DaemonTestCase):
         on an interface the new rule takes away goes, though its socket
         is otherwise allowed (an unbound UDP socket); a promiscuous
         membership dropped again no longer counts against configdev."""
-        udp = self.open_udp()
-        assert_ok(self.c.call("setsockopt", handle=udp, level="ip",
-                              option="IP_ADD_MEMBERSHIP",
-                              value={"multiaddr": "239.1.2.3",
-                                     "ifname": "veth0"}))
-        left = self.open_udp()
-        for option in ("IP_ADD_MEMBERSHIP", "IP_DROP_MEMBERSHIP"):
-            assert_ok(self.c.call("setsockopt", handle=left, level="ip",
-                                  option=option,
-                                  value={"multiaddr": "239.1.2.4",
-                                         "ifname": "veth0"}))
-        h = self.open_packet()
-        for option in ("PACKET_ADD_MEMBERSHIP", "PACKET_DROP_MEMBERSHIP"):
-            assert_ok(self.c.call("setsockopt", handle=h, level="SOL_PACKET",
-                                  option=option,
-                                  value={"ifname": "veth0",
-                                         "type": "PACKET_MR_PROMISC"}))
+        def setopt(handle, level, options, value):
+            for option in options:
+                assert_ok(self.c.call("setsockopt", handle=handle,
+                                      level=level, option=option,
+                                      value=value))
+        udp, left, h = self.open_udp(), self.open_udp(), self.open_packet()
+        setopt(udp, "ip", ["IP_ADD_MEMBERSHIP"],
+               {"multiaddr": "239.1.2.3", "ifname": "veth0"})
+        setopt(left, "ip", ["IP_ADD_MEMBERSHIP", "IP_DROP_MEMBERSHIP"],
+               {"multiaddr": "239.1.2.4", "ifname": "veth0"})
+        setopt(h, "SOL_PACKET", ["PACKET_ADD_MEMBERSHIP",
+                                 "PACKET_DROP_MEMBERSHIP"],
+               {"ifname": "veth0", "type": "PACKET_MR_PROMISC"})
         self.reload(policy(configdev=False))
         self.assert_alive(h)
         self.reload(policy(configdev=False, interfaces=["lo"],

@@ -454,6 +454,11 @@ class SocketTestCase(DaemonTestCase):
         self.path = self.daemon.socket_path
         return self.daemon
 
+    def start_rule(self, allow):
+        """A daemon whose one rule gives TEST_UID allow."""
+        return self.start(policy={"rules": [{"match": {"uid": TEST_UID},
+                                             "allow": allow}]})
+
     def client(self, uid=TEST_UID, gid=None):
         c = connect_as(self.path, uid, uid if gid is None else gid)
         self.addCleanup(c.close)
@@ -905,9 +910,7 @@ class StreamTests(SocketTestCase):
         """IPV6_MULTICAST_IF picks the interface multicast leaves by: one
         the rule allows (0 names none), as IP_MULTICAST_IF and scope_id
         do."""
-        self.start(policy={"rules": [{"match": {"uid": TEST_UID},
-                                      "allow": dict(MAIN_ALLOW,
-                                                    interfaces=["veth0"])}]})
+        self.start_rule(dict(MAIN_ALLOW, interfaces=["veth0"]))
         c = self.client()
         h = self.open(c, "inet6", "dgram")
         set_if = lambda index: c.call(  # noqa: E731
@@ -923,9 +926,7 @@ class StreamTests(SocketTestCase):
         the address: loopback's is denied under a veth0-only rule, veth0's
         allowed, an address nobody has is ENODEV, and no address (the
         routes choose) needs a rule of every interface."""
-        self.start(policy={"rules": [{"match": {"uid": TEST_UID},
-                                      "allow": dict(MAIN_ALLOW,
-                                                    interfaces=["veth0"])}]})
+        self.start_rule(dict(MAIN_ALLOW, interfaces=["veth0"]))
         c = self.client()
         h = self.open(c, "inet", "dgram")
 
@@ -954,10 +955,7 @@ class StreamTests(SocketTestCase):
     def test_netlink_is_never_lent(self):
         """A rule of "*" domains still lends no netlink socket: it would
         configure the network with the daemon's CAP_NET_ADMIN."""
-        self.start(policy={"rules": [{"match": {"uid": TEST_UID},
-                                      "allow": dict(MAIN_ALLOW,
-                                                    domains=["*"],
-                                                    types=["*"])}]})
+        self.start_rule(dict(MAIN_ALLOW, domains=["*"], types=["*"]))
         c = self.client()
         err(c.call("open", domain="AF_NETLINK", type="raw", protocol=0),
             "denied", names="AF_NETLINK")
@@ -1899,8 +1897,7 @@ class PolicyTests(SocketTestCase):
         "veth*" (open's ifname, SO_BINDTODEVICE, a packet membership,
         configdev), and veth0 by an alternative name is still veth0."""
         allow = dict(MAIN_ALLOW, interfaces=["veth*"], configdev=True)
-        self.start(policy={"rules": [{"match": {"uid": TEST_UID},
-                                      "allow": allow}]})
+        self.start_rule(allow)
         self.ns.ip("link", "property", "add", "dev", "lo", "altname",
                    "vethlo")
         self.ns.ip("link", "property", "add", "dev", self.ns.ifname,
@@ -2006,10 +2003,7 @@ class PolicyTests(SocketTestCase):
         is bound to an interface and stays on ones of that type: open
         without ifname and bind to all (ifindex 0) are denied; lo (an
         ethernet header too) and a cooked (dgram) socket are fine."""
-        self.daemon = self.start_daemon({"rules": [{
-            "match": {"uid": TEST_UID},
-            "allow": dict(MAIN_ALLOW, filter="not udp port 9")}]})
-        self.path = self.daemon.socket_path
+        self.start_rule(dict(MAIN_ALLOW, filter="not udp port 9"))
         ifname = self.daemon.netns.ifname
         c = self.client()
         base = {"domain": "packet", "type": "raw", "protocol": "all"}
@@ -2025,12 +2019,9 @@ class PolicyTests(SocketTestCase):
         """An IPv6 scope picks the interface a datagram leaves by, ahead
         of the socket's own: under a rule for veth0 alone, a scope naming
         lo is denied, veth0's goes."""
-        self.daemon = self.start_daemon({"rules": [{
-            "match": {"uid": TEST_UID},
-            "allow": {"domains": ["inet6"], "types": ["dgram"],
-                      "protocols": ["*"],
-                      "interfaces": ["veth0"]}}]})
-        self.path = self.daemon.socket_path
+        self.start_rule({"domains": ["inet6"], "types": ["dgram"],
+                         "protocols": ["*"],
+                         "interfaces": ["veth0"]})
         ifname = self.daemon.netns.ifname
         c = self.client()
         h = ok(c.call("open", domain="inet6", type="dgram",
@@ -2047,12 +2038,9 @@ class PolicyTests(SocketTestCase):
         """IP_PKTINFO (spoof: true) may pick the interface a datagram
         leaves by: under a rule for veth0 alone, one naming lo (index 1)
         is denied, one naming none goes; two pktinfos are refused."""
-        self.daemon = self.start_daemon({"rules": [{
-            "match": {"uid": TEST_UID},
-            "allow": {"domains": ["inet"], "types": ["dgram"],
-                      "protocols": ["*"], "interfaces": ["veth0"],
-                      "spoof": True}}]})
-        self.path = self.daemon.socket_path
+        self.start_rule({"domains": ["inet"], "types": ["dgram"],
+                         "protocols": ["*"], "interfaces": ["veth0"],
+                         "spoof": True})
         c = self.client()
         h = ok(c.call("open", domain="inet", type="dgram",
                       ifname="veth0"))["handle"]
@@ -2076,12 +2064,9 @@ class PolicyTests(SocketTestCase):
         against the interface the socket is on, SO_BINDTODEVICE's once
         set: moved from veth0 to lo, 127.0.0.1 goes and veth0's address
         is denied."""
-        self.daemon = self.start_daemon({"rules": [{
-            "match": {"uid": TEST_UID},
-            "allow": {"domains": ["inet"], "types": ["raw"],
-                      "protocols": ["*"], "interfaces": ["*"],
-                      "spoof": False}}]})
-        self.path = self.daemon.socket_path
+        self.start_rule({"domains": ["inet"], "types": ["raw"],
+                         "protocols": ["*"], "interfaces": ["*"],
+                         "spoof": False})
         c = self.client()
         h = ok(c.call("open", domain="inet", type="raw", protocol="raw",
                       ifname="veth0"))["handle"]
@@ -2113,13 +2098,9 @@ class PolicyTests(SocketTestCase):
         scope id, ahead of the socket's interface: its source is checked
         against that interface's addresses (veth0's goes out by veth0 from
         a socket on lo; ::1 does not)."""
-        self.daemon = self.start_daemon({"rules": [{
-            "match": {"uid": TEST_UID},
-            "allow": {"domains": ["inet6"], "types": ["raw"],
-                      "protocols": ["*"], "interfaces": ["*"],
-                      "spoof": False}}]})
-        self.ns = self.daemon.netns
-        self.path = self.daemon.socket_path
+        self.start_rule({"domains": ["inet6"], "types": ["raw"],
+                         "protocols": ["*"], "interfaces": ["*"],
+                         "spoof": False})
         c = self.client()
         h = ok(c.call("open", domain="inet6", type="raw", protocol="raw",
                       ifname="lo"))["handle"]
