@@ -18,15 +18,17 @@
 #include "log.h"
 #include "ring.h"
 
-#define RING_BLOCK	(128 * 1024)	/* bytes a block */
+#define RING_BLOCK_MIN	(128 * 1024)	/* bytes a block, at least */
+#define RING_BLOCK_MAX	(1024 * 1024)	/* and at most */
 #define RING_BLOCKS_MIN	4
+#define RING_BLOCKS_FOR	16		/* blocks a ring grows to first */
 #define RING_BLOCKS_MAX	1024
 #define RING_FRAME	2048		/* V3 packs frames; only a unit */
 #define RING_RETIRE_MS	2		/* a part-filled block goes this soon */
 
 struct ring {
 	uint8_t		*map;
-	size_t		 size;
+	size_t		 size, bsize;
 	unsigned	 nblocks, cur;
 	int		 version;	/* PACKET_VERSION to restore */
 };
@@ -79,10 +81,10 @@ put_on(struct ring_job *j, struct ring *r)
 	socklen_t len = sizeof j->version;
 	int v3 = TPACKET_V3;
 	struct tpacket_req3 req = {
-		.tp_block_size = RING_BLOCK,
+		.tp_block_size = (unsigned)r->bsize,
 		.tp_block_nr = r->nblocks,
 		.tp_frame_size = RING_FRAME,
-		.tp_frame_nr = RING_BLOCK / RING_FRAME * r->nblocks,
+		.tp_frame_nr = (unsigned)(r->bsize / RING_FRAME) * r->nblocks,
 		.tp_retire_blk_tov = RING_RETIRE_MS,
 	};
 	struct tpacket_stats_v3 st;
@@ -117,6 +119,27 @@ put_on(struct ring_job *j, struct ring *r)
 	return 0;
 }
 
+/*
+ * Blocks grow with the ring, up to 1 MiB: the kernel wakes the reader
+ * once a block, and a ring of small blocks at full rate costs the
+ * sender's core a wake-up every few dozen frames (a tenth of its rate at
+ * 1514 B).  A small ring keeps small blocks, so it still has several.
+ */
+static void
+ring_size(struct ring *r, size_t bytes)
+{
+	r->bsize = RING_BLOCK_MIN;
+	while (r->bsize < RING_BLOCK_MAX &&
+	    bytes / (2 * r->bsize) >= RING_BLOCKS_FOR)
+		r->bsize *= 2;
+	r->nblocks = (unsigned)(bytes / r->bsize);
+	if (r->nblocks < RING_BLOCKS_MIN)
+		r->nblocks = RING_BLOCKS_MIN;
+	if (r->nblocks > RING_BLOCKS_MAX)
+		r->nblocks = RING_BLOCKS_MAX;
+	r->size = (size_t)r->nblocks * r->bsize;
+}
+
 static void
 setup_job(void *arg)
 {
@@ -127,12 +150,7 @@ setup_job(void *arg)
 	if ((r = calloc(1, sizeof *r)) == NULL) {
 		j->err = ENOMEM;
 	} else {
-		r->nblocks = (unsigned)(j->bytes / RING_BLOCK);
-		if (r->nblocks < RING_BLOCKS_MIN)
-			r->nblocks = RING_BLOCKS_MIN;
-		if (r->nblocks > RING_BLOCKS_MAX)
-			r->nblocks = RING_BLOCKS_MAX;
-		r->size = (size_t)r->nblocks * RING_BLOCK;
+		ring_size(r, j->bytes);
 		if (put_on(j, r) == 0) {
 			r->version = j->version;
 			j->ring = r;
@@ -198,7 +216,7 @@ ring_block(struct ring *r)
 	struct tpacket_block_desc *b;
 
 	b = (struct tpacket_block_desc *)(r->map + (size_t)r->cur *
-	    RING_BLOCK);
+	    r->bsize);
 	if ((__atomic_load_n(&b->hdr.bh1.block_status, __ATOMIC_ACQUIRE) &
 	    TP_STATUS_USER) == 0)
 		return NULL;
@@ -211,7 +229,7 @@ ring_block_done(struct ring *r)
 	struct tpacket_block_desc *b;
 
 	b = (struct tpacket_block_desc *)(r->map + (size_t)r->cur *
-	    RING_BLOCK);
+	    r->bsize);
 	__atomic_store_n(&b->hdr.bh1.block_status, TP_STATUS_KERNEL,
 	    __ATOMIC_RELEASE);
 	r->cur = (r->cur + 1) % r->nblocks;
@@ -220,7 +238,7 @@ ring_block_done(struct ring *r)
 size_t
 ring_block_size(const struct ring *r)
 {
-	return RING_BLOCK;
+	return r->bsize;
 }
 
 struct unring {

@@ -27,7 +27,7 @@
 
 #define RX_BATCH	64		/* datagrams per recvmmsg */
 #define RX_OUT		256		/* frames per sendmmsg */
-#define RING_ROUNDS	8		/* ring blocks per wake-up */
+#define RING_BURST	(1024 * 1024)	/* ring bytes per wake-up, or a block */
 #define RX_SLOT		65536		/* the largest datagram kept whole */
 #define RX_ROUNDS	4		/* batches per wake-up: then others */
 
@@ -469,13 +469,16 @@ stream_ring_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct stream *s = arg;
 	struct tpacket_block_desc *b;
+	size_t bsize = ring_block_size(s->ring);
 	socklen_t len = sizeof(int);
-	int round, err = 0;
+	size_t round;
+	int err = 0;
 
-	for (round = 0; round < RING_ROUNDS && !s->broken; round++) {
+	for (round = 0; (round == 0 || round * bsize < RING_BURST) &&
+	    !s->broken; round++) {
 		if ((b = ring_block(s->ring)) == NULL)
 			break;
-		ring_send_block(s, b, ring_block_size(s->ring));
+		ring_send_block(s, b, bsize);
 		ring_block_done(s->ring);
 	}
 	/* Woken with nothing: an error (the interface went down), or one

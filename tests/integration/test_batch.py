@@ -101,12 +101,24 @@ class BatchTests(ts.StreamTestCase):
         """10,000 frames of 60..1514 bytes, sent in bursts while the
         daemon is stopped, arrive as batch records byte for byte, in
         order, with their header fields, several to a message, no drops."""
-        n, burst = 10000, 500
         self.start()
+        self.batch_in_order(None)
+
+    def test_batch_large_ring_in_order(self):
+        """The same through a 64 MiB queue, whose ring has 1 MiB blocks
+        (several batch messages a block) instead of 128 KiB ones."""
+        self.start(ts.policy(max_queue_bytes=64 * ts.MIB))
+        self.batch_in_order(64 * ts.MIB)
+
+    def batch_in_order(self, queue_bytes):
+        n, burst = 10000, 500
         c = self.client()
         h = self.open_packet(c)
-        resp, chan = self.subscribe(c, h, batch=True)
+        extra = {} if queue_bytes is None else {"queue_bytes": queue_bytes}
+        resp, chan = self.subscribe(c, h, batch=True, **extra)
         self.assertEqual(resp["batch_bytes"], BATCH_MAX, resp)
+        if queue_bytes is not None:
+            self.assertEqual(resp["queue_bytes"], queue_bytes, resp)
         peer = self.peer_sender()
         sizes = [60 + (i * 7919) % (1514 - 60 + 1) for i in range(n)]
         frames = [self.to_daemon(i, sizes[i]) for i in range(n)]
