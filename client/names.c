@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "bytes.h"
 #include "error.h"
 #include "internal.h"
 #include "netconv.h"
@@ -51,6 +52,19 @@ call_eai(struct rs_conn *c, json_t *req, json_t **resp)
 	return eai;
 }
 
+/* Every entry of the family the hints asked for, as getaddrinfo gives. */
+static bool
+of_family(const struct addrinfo *ai, const struct addrinfo *hints)
+{
+	if (hints == NULL || hints->ai_family == AF_UNSPEC)
+		return true;
+	for (; ai != NULL; ai = ai->ai_next) {
+		if (ai->ai_family != hints->ai_family)
+			return false;
+	}
+	return true;
+}
+
 int
 rs_getaddrinfo(struct rs_conn *c, const char *node, const char *service,
     const struct addrinfo *hints, struct addrinfo **res)
@@ -79,7 +93,9 @@ rs_getaddrinfo(struct rs_conn *c, const char *node, const char *service,
 		return r;
 	r = rs_addrinfo_from_json(json_object_get(resp, "addresses"), res, &e);
 	json_decref(resp);
-	if (r == -1) {
+	if (r == -1 || !of_family(*res, hints)) {
+		rs_addrinfo_free(*res);
+		*res = NULL;
 		errno = EPROTO;
 		return EAI_SYSTEM;
 	}
@@ -155,13 +171,22 @@ rs_if_nametoindex(struct rs_conn *c, const char *name)
 char *
 rs_if_indextoname(struct rs_conn *c, unsigned index, char *name)
 {
-	json_t *resp;
+	json_t *resp, *hex;
+	size_t n;
 	int r;
 
 	if ((resp = call_ifindex(c, json_pack("{s:s, s:I}", "op",
 	    "if_nameindex", "index", (json_int_t)index))) == NULL)
 		return NULL;
 	r = copy_out(json_object_get(resp, "name"), name, IF_NAMESIZE);
+	/* A name that is not UTF-8 comes as hex. */
+	hex = json_object_get(resp, "name_hex");
+	if (r != 0 && json_is_string(hex) &&
+	    rs_hex_parse(json_string_value(hex), '\0', (uint8_t *)name,
+	    IF_NAMESIZE - 1, &n) == 0 && n > 0) {
+		name[n] = '\0';
+		r = 0;
+	}
 	json_decref(resp);
 	if (r != 0) {
 		errno = EPROTO;

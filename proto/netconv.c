@@ -155,6 +155,11 @@ entry_from_json(const json_t *o, size_t i, struct rs_error *e)
 	if (rs_addr_from_json(json_object_get(o, "address"), "address", &a,
 	    e) == -1)
 		return NULL;
+	/* Callers read ai_addr as ai_family says (getaddrinfo's promise). */
+	if (v[0] != a.ss.ss_family) {
+		why = "family is not the address's";
+		goto bad;
+	}
 	cn = json_object_get(o, "canonname");
 	canon = json_is_string(cn) ? json_string_value(cn) : NULL;
 	clen = canon != NULL ? strlen(canon) + 1 : 0;

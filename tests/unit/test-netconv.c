@@ -208,6 +208,9 @@ test_addrinfo_refusals(void **state)
 		    "\"address\":\"1.2.3.4:1\"}]",
 		"[{\"family\":2,\"type\":1,\"protocol\":6,"
 		    "\"address\":\"1.2.3.4:1\"}, 5]",
+		/* an AF_INET6 entry with a 16-byte address */
+		"[{\"family\":\"AF_INET6\",\"type\":1,\"protocol\":6,"
+		    "\"address\":\"1.2.3.4:1\"}]",
 	};
 	struct addrinfo *res = (struct addrinfo *)&res;
 	struct rs_error e;
