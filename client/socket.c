@@ -3,6 +3,7 @@
  * from the response's error code.
  */
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -210,8 +211,11 @@ rs_listen(struct rs_conn *c, int handle, int backlog)
 	return (int)run_int(c, req, NULL);
 }
 
-/* Copy a JSON address into sa/len (truncating like the kernel does). */
-static void
+/*
+ * Copy a response's address into sa/len, truncating as the kernel does;
+ * none (absent or null) is length 0.  One it cannot read is EPROTO.
+ */
+static int
 copy_addr(const json_t *j, struct sockaddr *sa, socklen_t *len)
 {
 	struct rs_addr a;
@@ -220,20 +224,26 @@ copy_addr(const json_t *j, struct sockaddr *sa, socklen_t *len)
 	int r;
 
 	if (sa == NULL || len == NULL)
-		return;
+		return 0;
+	if (j == NULL || json_is_null(j)) {
+		*len = 0;
+		return 0;
+	}
 	/* By its index: the daemon's name for the interface may not be one
 	 * here (see wire_addr). */
 	if ((k = json_deep_copy(j)) != NULL &&
 	    json_object_get(k, "ifindex") != NULL)
 		json_object_del(k, "ifname");
-	r = k != NULL ? rs_addr_from_json(k, "address", &a, &e) : -1;
+	r = k != NULL ? rs_addr_from_response(k, "address", &a, &e) : -1;
 	json_decref(k);
 	if (r == -1) {
 		*len = 0;
-		return;
+		errno = EPROTO;
+		return -1;
 	}
 	memcpy(sa, &a.ss, a.len < *len ? a.len : *len);
 	*len = a.len;
+	return 0;
 }
 
 int
@@ -247,6 +257,7 @@ rs_accept(struct rs_conn *c, int handle, struct sockaddr *sa, socklen_t *len,
 	if ((resp = run(c, req, NULL, NULL)) == NULL)
 		return -1;
 	h = (int)json_integer_value(json_object_get(resp, "handle"));
+	/* The handle is the daemon's now: given, even without its peer. */
 	copy_addr(json_object_get(resp, "peer"), sa, len);
 	json_decref(resp);
 	return h;
@@ -266,12 +277,13 @@ name_req(struct rs_conn *c, const char *op, int handle, struct sockaddr *sa,
     socklen_t *len)
 {
 	json_t *resp;
+	int r;
 
 	if ((resp = run(c, handle_req(op, handle), NULL, NULL)) == NULL)
 		return -1;
-	copy_addr(json_object_get(resp, "address"), sa, len);
+	r = copy_addr(json_object_get(resp, "address"), sa, len);
 	json_decref(resp);
-	return 0;
+	return r;
 }
 
 int
@@ -316,7 +328,7 @@ ssize_t
 rs_recvfrom(struct rs_conn *c, int handle, void *buf, size_t len, int flags,
     struct sockaddr *sa, socklen_t *salen, int timeout_ms)
 {
-	json_t *req = handle_req("recvfrom", handle), *resp, *data;
+	json_t *req = handle_req("recvfrom", handle), *resp, *data, *size;
 	struct rs_bytes b = { 0 };
 	ssize_t n;
 
@@ -326,8 +338,13 @@ rs_recvfrom(struct rs_conn *c, int handle, void *buf, size_t len, int flags,
 	if ((resp = run(c, req, NULL, NULL)) == NULL)
 		return -1;
 	data = json_object_get(resp, "data");
+	size = json_object_get(resp, "size");
+	/* size is the datagram's: more than data with MSG_TRUNC. */
 	if (!json_is_string(data) || rs_base64_decode(json_string_value(data),
-	    json_string_length(data), &b) == -1 || b.n > len) {
+	    json_string_length(data), &b) == -1 || b.n > len ||
+	    !json_is_integer(size) || json_integer_value(size) < 0 ||
+	    (uint64_t)json_integer_value(size) < b.n ||
+	    json_integer_value(size) > SSIZE_MAX) {
 		rs_bytes_free(&b);
 		json_decref(resp);
 		errno = EPROTO;
@@ -335,8 +352,9 @@ rs_recvfrom(struct rs_conn *c, int handle, void *buf, size_t len, int flags,
 	}
 	memcpy(buf, b.p, b.n);
 	rs_bytes_free(&b);
-	n = (ssize_t)json_integer_value(json_object_get(resp, "size"));
-	copy_addr(json_object_get(resp, "address"), sa, salen);
+	n = (ssize_t)json_integer_value(size);
+	if (copy_addr(json_object_get(resp, "address"), sa, salen) == -1)
+		n = -1;
 	json_decref(resp);
 	return n;
 }

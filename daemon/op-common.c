@@ -6,6 +6,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -439,9 +440,11 @@ op_sockname(int fd, bool peer)
 bool
 op_list_add(struct request *req, json_t *list, json_t *entry, size_t *used)
 {
-	size_t n = json_dumpb(entry, NULL, 0, JSON_COMPACT) + 1;
+	size_t n = entry != NULL ? json_dumpb(entry, NULL, 0,
+	    JSON_COMPACT) + 1 : 0;
 
-	if (*used + n > RS_MAX_RESPONSE - LIST_SLACK) {
+	/* An entry that could not be made (no memory) ends the list too. */
+	if (entry == NULL || *used + n > RS_MAX_RESPONSE - LIST_SLACK) {
 		json_decref(entry);
 		request_set(req, "truncated", json_true());
 		return false;
@@ -449,6 +452,25 @@ op_list_add(struct request *req, json_t *list, json_t *entry, size_t *used)
 	*used += n;
 	json_array_append_new(list, entry);
 	return true;
+}
+
+int
+op_set_name(json_t *o, const char *name)
+{
+	char hex[2 * IF_NAMESIZE + 1];
+	size_t i;
+
+	if (o == NULL)
+		return -1;
+	if (json_object_set_new(o, "name", json_string(name)) == 0)
+		return 0;
+	for (i = 0; name[i] != '\0' && i < IF_NAMESIZE; i++)
+		snprintf(hex + 2 * i, 3, "%02x", (unsigned char)name[i]);
+	hex[2 * i] = '\0';
+	if (json_object_set_new(o, "name", json_null()) == -1 ||
+	    json_object_set_new(o, "name_hex", json_string(hex)) == -1)
+		return -1;
+	return 0;
 }
 
 /* The ethertype of an ethernet frame, past one VLAN tag. */

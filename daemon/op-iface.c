@@ -52,7 +52,7 @@ if_nameindex_op(struct request *req, void *argp)
 	struct if_nameindex *all, *i;
 	size_t used = 0;
 	unsigned idx;
-	json_t *list;
+	json_t *list, *e;
 
 	if (a->name != NULL && a->index != 0)
 		return rs_error_set(&req->err, RS_E_BAD_REQUEST, 0,
@@ -69,7 +69,9 @@ if_nameindex_op(struct request *req, void *argp)
 		if (ifctl_name((unsigned)a->index, name) == NULL)
 			return rs_error_set(&req->err, RS_E_ERRNO, ENXIO,
 			    "index: no interface with index %lld", a->index);
-		request_set(req, "name", json_string(name));
+		request_set(req, "name", json_null());
+		if (op_set_name(req->result, name) == -1)
+			return rs_error_errno(&req->err, ENOMEM, "if_nameindex");
 		return OP_OK;
 	}
 	if ((all = if_nameindex()) == NULL)
@@ -77,8 +79,12 @@ if_nameindex_op(struct request *req, void *argp)
 	list = json_array();
 	request_set(req, "interfaces", list);
 	for (i = all; i->if_index != 0; i++) {
-		if (!op_list_add(req, list, json_pack("{s:i, s:s}", "index",
-		    (int)i->if_index, "name", i->if_name), &used))
+		e = json_pack("{s:i}", "index", (int)i->if_index);
+		if (op_set_name(e, i->if_name) == -1) {
+			json_decref(e);
+			e = NULL;
+		}
+		if (!op_list_add(req, list, e, &used))
 			break;
 	}
 	if_freenameindex(all);
@@ -118,12 +124,14 @@ ifaddr_json(const struct ifaddrs *ifa)
 {
 	json_t *o;
 
-	o = json_pack("{s:s, s:o, s:o, s:o}", "name", ifa->ifa_name, "flags",
+	o = json_pack("{s:o, s:o, s:o}", "flags",
 	    rs_flags_names((long)ifa->ifa_flags, RS_CG_IFF), "address",
 	    addr_or_null(ifa->ifa_addr), "netmask",
 	    addr_or_null(ifa->ifa_netmask));
-	if (o == NULL)
+	if (op_set_name(o, ifa->ifa_name) == -1) {
+		json_decref(o);
 		return NULL;
+	}
 	if (ifa->ifa_flags & IFF_POINTOPOINT)
 		json_object_set_new(o, "dstaddr",
 		    addr_or_null(ifa->ifa_dstaddr));

@@ -70,5 +70,11 @@ int		 op_errno(struct request *req, const struct handle *h,
  */
 bool		 op_list_add(struct request *req, json_t *list, json_t *entry,
 		     size_t *used);
+/*
+ * Set an interface's name in o: "name", or when the name is not UTF-8
+ * (the kernel takes any bytes but '/', ':' and blanks) "name": null and
+ * "name_hex".  -1 when o is NULL or out of memory.
+ */
+int		 op_set_name(json_t *o, const char *name);
 
 #endif

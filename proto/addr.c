@@ -29,6 +29,10 @@
 #define SUN_NAME_MAX	(SUN_SIZE - 1)
 #define SLL_OFF		offsetof(struct sockaddr_ll, sll_addr)
 #define SLL_SIZE	sizeof(((struct sockaddr_ll *)NULL)->sll_addr)
+/* A response's hardware address may run on to the end of the storage
+ * (InfiniBand's 20 bytes, ip6tnl's 16), as the kernel's sockaddr does. */
+#define SLL_HW_OFF	offsetof(struct sockaddr_ll, sll_addr)
+#define SLL_HW_MAX	(sizeof(struct sockaddr_storage) - SLL_HW_OFF)
 /* Any text form fits: a 108-byte unix path escaped byte by byte. */
 #define TEXT_SIZE	(3 + 4 * SUN_SIZE)
 
@@ -37,6 +41,7 @@ struct dec {
 	const json_t	*o;
 	const char	*field;
 	struct rs_error	*e;
+	bool		 response;	/* a packet addr may be longer */
 };
 
 /* The ways to name a unix address; indexed by abstract + 2 * hex. */
@@ -497,9 +502,11 @@ dec_packet(const struct dec *d, struct rs_addr *out)
 	    dec_const(d, "pkttype", RS_CG_PACKET_TYPE, UINT8_MAX,
 	    &pkttype) == -1 || dec_str(d, "addr", &mac) == -1)
 		return -1;
-	if (rs_hex_parse(mac, ':', sll->sll_addr, SLL_SIZE, &halen) == -1)
+	if (rs_hex_parse(mac, ':', (uint8_t *)&out->ss + SLL_HW_OFF,
+	    d->response ? SLL_HW_MAX : SLL_SIZE, &halen) == -1)
 		return fail(d->e, 0, d->field, "addr",
-		    "expected at most %zu hex bytes as \"aa:bb:..\"", SLL_SIZE);
+		    "expected at most %zu hex bytes as \"aa:bb:..\"",
+		    d->response ? SLL_HW_MAX : SLL_SIZE);
 	if (ifname != NULL) {
 		given = ifindex;
 		if (resolve_ifname(ifname, &ifindex, d->field, "ifname",
@@ -514,6 +521,8 @@ dec_packet(const struct dec *d, struct rs_addr *out)
 	sll->sll_hatype = (unsigned short)hatype;
 	sll->sll_pkttype = (unsigned char)pkttype;
 	sll->sll_halen = (unsigned char)halen;
+	if (halen > SLL_SIZE)
+		out->len = (socklen_t)(SLL_HW_OFF + halen);
 	return 0;
 }
 
@@ -537,11 +546,11 @@ dec_object(const struct dec *d, struct rs_addr *out)
 	return fail(d->e, 0, d->field, "family", "unsupported");
 }
 
-int
-rs_addr_from_json(const json_t *v, const char *field, struct rs_addr *out,
-    struct rs_error *e)
+static int
+from_json(const json_t *v, const char *field, struct rs_addr *out,
+    struct rs_error *e, bool response)
 {
-	struct dec d = { v, field, e };
+	struct dec d = { v, field, e, response };
 
 	memset(out, 0, sizeof *out);
 	if (json_is_string(v)) {
@@ -556,6 +565,20 @@ rs_addr_from_json(const json_t *v, const char *field, struct rs_addr *out,
 		return 0;
 	memset(out, 0, sizeof *out);
 	return -1;
+}
+
+int
+rs_addr_from_json(const json_t *v, const char *field, struct rs_addr *out,
+    struct rs_error *e)
+{
+	return from_json(v, field, out, e, false);
+}
+
+int
+rs_addr_from_response(const json_t *v, const char *field,
+    struct rs_addr *out, struct rs_error *e)
+{
+	return from_json(v, field, out, e, true);
 }
 
 /* "198.18.0.1" or "198.18.0.1:80". */

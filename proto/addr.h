@@ -24,6 +24,10 @@ struct rs_addr {
  */
 int	 rs_addr_from_json(const json_t *v, const char *field,
 	     struct rs_addr *out, struct rs_error *e);
+/* The same for an address the daemon answered with: a packet address's
+ * addr may be longer than sll_addr (the sockaddr grows to hold it). */
+int	 rs_addr_from_response(const json_t *v, const char *field,
+	     struct rs_addr *out, struct rs_error *e);
 /* Text forms: "198.18.0.1:80", "[2001:db8::1]:80", "/p", "@abstract",
  * "packet:veth0/0x0003" (interface name or index, protocol in hex). */
 int	 rs_addr_from_text(const char *s, struct rs_addr *out,

@@ -548,6 +548,27 @@ class NamesTest(DaemonTestCase):
             assert_error(self.c.call("if_nameindex", id=3, **params),
                          "bad_request", 3, names=field)
 
+    def test_interface_name_not_utf8(self):
+        """A link whose name is not UTF-8 (the kernel takes any bytes but
+        '/', ':' and blanks) is listed with name null and name_hex, by
+        if_nameindex (list and index) and ifaddrs, not left out."""
+        name = os.fsdecode(b"rq\xffx")       # bytes 72 71 ff 78
+        self.ns.ip("link", "add", name, "type", "veth", "peer", "name",
+                   "rqpeer")
+        self.addCleanup(self.ns.ip, "link", "del", "rqpeer", check=False)
+        lst = assert_ok(self.c.call("if_nameindex"))["interfaces"]
+        odd = [i for i in lst if i.get("name_hex") == "7271ff78"]
+        self.assertEqual(len(odd), 1, lst)
+        self.assertIsNone(odd[0]["name"])
+        idx = odd[0]["index"]
+        r = assert_ok(self.c.call("if_nameindex", index=idx))
+        self.assertEqual((r["name"], r["name_hex"]), (None, "7271ff78"))
+        ents = [e for e in assert_ok(self.c.call("ifaddrs"))["interfaces"]
+                if e.get("name_hex") == "7271ff78"]
+        self.assertGreaterEqual(len(ents), 1)
+        self.assertTrue(all(e["name"] is None for e in ents), ents)
+        self.assertEqual(ents[0]["address"]["ifindex"], idx)
+
     def _ifaddrs_expected(self):
         """ip's view as {(name, family, host): entry} plus flags per link."""
         links = json.loads(self.ns.ip("-j", "addr", "show").stdout)

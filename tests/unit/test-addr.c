@@ -512,6 +512,35 @@ test_response_roundtrip(void **state)
 	}
 }
 
+/* A response's long hardware address (ip6tnl: 16 bytes) reads back whole,
+ * the sockaddr as long as the kernel's; a request's may not exceed 8. */
+static void
+test_response_long_hwaddr(void **state)
+{
+	struct {
+		struct sockaddr_ll	sll;
+		uint8_t			more[8];
+	} big = { .sll = { .sll_family = AF_PACKET, .sll_ifindex = 1,
+	    .sll_hatype = 769, .sll_halen = 16 } };
+	socklen_t len = offsetof(struct sockaddr_ll, sll_addr) + 16;
+	struct rs_addr b;
+	struct rs_error e;
+	json_t *j;
+
+	memset(big.sll.sll_addr, 0x20, sizeof big.sll.sll_addr);
+	memset(big.more, 0x01, sizeof big.more);
+	assert_non_null(j = rs_addr_to_json((struct sockaddr *)&big, len));
+	json_object_del(j, "ifname");
+	assert_int_equal(rs_addr_from_json(j, "a", &b, &e), -1);
+	assert_string_equal(e.message,
+	    "a.addr: expected at most 8 hex bytes as \"aa:bb:..\"");
+	if (rs_addr_from_response(j, "a", &b, &e) == -1)
+		fail_msg("%s", e.message);
+	assert_int_equal(b.len, len);
+	assert_memory_equal(&b.ss, &big, len);
+	json_decref(j);
+}
+
 static void
 test_bad_packet(void **state)
 {
@@ -793,6 +822,7 @@ main(void)
 		cmocka_unit_test(test_bad_unix),
 		cmocka_unit_test(test_bad_packet),
 		cmocka_unit_test(test_response_roundtrip),
+		cmocka_unit_test(test_response_long_hwaddr),
 		cmocka_unit_test(test_no_such_interface),
 		cmocka_unit_test(test_bad_text),
 		cmocka_unit_test(test_truncated),
