@@ -16,6 +16,7 @@
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 
+#include "checksum.h"
 #include "ifctl.h"
 #include "ifwatch.h"
 #include "spoof.h"
@@ -188,22 +189,6 @@ check_nd_options(const uint8_t *o, size_t len, const uint8_t *mac,
 	return 0;
 }
 
-/* Whether a hop-by-hop or destination options header h[0..n) carries a
- * home address option (type 0xc9); Pad1 is one byte, others TLVs. */
-static bool
-has_home_address(const uint8_t *h, size_t n)
-{
-	size_t i;
-
-	for (i = 2; i < n; i += h[i] == 0 ? 1 : 2 + (size_t)h[i + 1]) {
-		if (h[i] == 0xc9)
-			return true;
-		if (h[i] != 0 && i + 1 >= n)
-			break;
-	}
-	return false;
-}
-
 /*
  * What an IPv6 packet claims beyond its source, p[0..len) from its
  * header: a home address option (Mobile IPv6, the source the receiver
@@ -224,7 +209,7 @@ check_ipv6_claims(int ifindex, const uint8_t *p, size_t len,
 		if (len < off + 8 || len < off + (n = ((size_t)p[off + 1] +
 		    1) * 8))
 			return short_frame(e, "IPv6 extension");
-		if (next != 43 && has_home_address(p + off, n))
+		if (next != 43 && rs_ipv6_home_address(p + off, n))
 			return rs_error_set(e, RS_E_DENIED, 0, "spoof is off: "
 			    "a home address option names another source");
 		next = p[off];

@@ -11,9 +11,12 @@
 #include <stdbool.h>
 #include <string.h>
 #include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/ip6.h>
 
 #include "checksum.h"
 
+#define OPT_HOME_ADDRESS	0xc9	/* Mobile IPv6's option (RFC 6275) */
 #define ETH_HEADER	14
 #define TYPE_IP		0x0800
 #define TYPE_IPV6	0x86dd
@@ -114,6 +117,33 @@ put_sum(uint8_t *field, uint64_t acc, const uint8_t *p, size_t n,
 	return sum;
 }
 
+/*
+ * A loose or strict source route with hops left (its pointer within the
+ * option): the L4 pseudo-header takes the route's last address, not the
+ * header's destination (the next hop).  A malformed option list ends the
+ * scan; the kernel drops such a packet anyway.
+ */
+static bool
+ipv4_source_routed(const uint8_t *p, size_t hlen)
+{
+	size_t off = 20, len;
+
+	while (off < hlen && p[off] != IPOPT_EOL) {
+		if (p[off] == IPOPT_NOP) {
+			off++;
+			continue;
+		}
+		if (hlen - off < 2 || (len = p[off + 1]) < 2 ||
+		    len > hlen - off)
+			return false;
+		if ((p[off] == IPOPT_LSRR || p[off] == IPOPT_SSRR) &&
+		    len >= 3 && p[off + 2] <= len)
+			return true;
+		off += len;
+	}
+	return false;
+}
+
 static int
 parse_ipv4(uint8_t *p, size_t n, struct ip_pkt *ip, const char **why)
 {
@@ -147,6 +177,10 @@ parse_ipv4(uint8_t *p, size_t n, struct ip_pkt *ip, const char **why)
 		ip->proto = -1;
 		ip->no_l4 = "IPv4 fragment: the L4 checksum covers the whole "
 		    "datagram";
+	} else if (ipv4_source_routed(p, ip->hlen)) {
+		ip->proto = -1;
+		ip->no_l4 = "IPv4 source route with hops left: the "
+		    "pseudo-header's destination is not the IPv4 header's";
 	} else
 		ip->proto = p[9];
 	return 0;
@@ -160,10 +194,26 @@ ipv6_ext(int nh)
 	    nh == IPPROTO_AH || nh == IPPROTO_ESP || nh == IPPROTO_NONE;
 }
 
+bool
+rs_ipv6_home_address(const uint8_t *h, size_t n)
+{
+	size_t i;
+
+	for (i = 2; i < n; i += h[i] == IP6OPT_PAD1 ? 1 :
+	    2 + (size_t)h[i + 1]) {
+		if (h[i] == OPT_HOME_ADDRESS)
+			return true;
+		if (h[i] != IP6OPT_PAD1 && i + 1 >= n)
+			break;
+	}
+	return false;
+}
+
 /*
  * Walk the extension headers to the upper-layer one.  A routing header
  * with segments left is refused: the pseudo-header would need the final
- * destination, which is not the IPv6 header's.
+ * destination, which is not the IPv6 header's; so is a home address
+ * option, which stands for the source.
  */
 static int
 walk_ipv6(struct ip_pkt *ip, uint8_t *p, size_t end, const char **why)
@@ -194,6 +244,9 @@ walk_ipv6(struct ip_pkt *ip, uint8_t *p, size_t end, const char **why)
 			return fail(why, "IPv6 routing header with segments "
 			    "left: the pseudo-header's destination is not the "
 			    "IPv6 header's");
+		if (nh == IPPROTO_DSTOPTS && rs_ipv6_home_address(p + off, hlen))
+			return fail(why, "IPv6 home address option: the "
+			    "pseudo-header's source is not the IPv6 header's");
 		/* An atomic fragment (offset 0, no more) is the whole
 		 * datagram. */
 		if (nh == IPPROTO_FRAGMENT && (get16(p + off + 2) & 0xfff9)) {

@@ -7,6 +7,7 @@
 #ifndef RS_CHECKSUM_H
 #define RS_CHECKSUM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,5 +40,10 @@ int	rs_csum_ether(uint8_t *frame, size_t len, enum rs_csum_kind kind,
  */
 int	rs_csum_l3(uint8_t *pkt, size_t len, uint16_t ethertype,
 	    enum rs_csum_kind kind, uint16_t *sum, const char **why);
+
+/* Whether an IPv6 hop-by-hop or destination options header h[0..n)
+ * holds a home address option (Mobile IPv6: it stands for the source the
+ * receiver takes); Pad1 is one byte, the others TLVs. */
+bool	rs_ipv6_home_address(const uint8_t *h, size_t n);
 
 #endif

@@ -414,6 +414,18 @@ test_malformed(void **state)
 	f[o + h + 3] = 1;
 	put16(f + o + 4, 20);
 	refused(f, n, RS_CSUM_TCP, "segments left");
+	f[o + 6] = 60;		/* destination options: a home address */
+	memset(f + o + h, 0, 8);
+	f[o + h] = 6;
+	f[o + h + 2] = 0;	/* Pad1, then option 0xc9 of length 4 */
+	f[o + h + 3] = 0xc9;
+	f[o + h + 4] = 4;
+	refused(f, n, RS_CSUM_TCP, "home address option");
+	f[o + h + 3] = 1;	/* PadN instead: walked */
+	put16(f + o + 4, 8 + sizeof tcp_syn);
+	memcpy(f + o + h + 8, tcp_syn, sizeof tcp_syn);
+	ok(f, o + h + 8 + sizeof tcp_syn, RS_CSUM_TCP);
+	put16(f + o + 4, 20);
 	f[o + 6] = 44;		/* a real fragment */
 	put16(f + o + h + 2, 1);
 	refused(f, n, RS_CSUM_TCP, "IPv6 fragment");
@@ -425,6 +437,38 @@ test_malformed(void **state)
 	f[o + 6] = 0;
 	put16(f + o + 4, 72);
 	refused(f, o + h + 72, RS_CSUM_TCP, "more than 8 IPv6 extension");
+}
+
+/*
+ * An IPv4 loose or strict source route with hops left: the L4 checksum is
+ * the final destination's, so L4 kinds are refused; the header checksum
+ * is still made, and a route already followed (pointer past it) is fine.
+ */
+static void
+test_ipv4_source_route(void **state)
+{
+	static const uint8_t types[] = { 131, 137 };	/* LSRR, SSRR */
+	uint8_t f[128];
+	size_t o, h, n, i;
+
+	for (i = 0; i < sizeof types; i++) {
+		o = ether(f, 0x0800, 0);
+		h = ipv4(f + o, 17, 8, sizeof udp_hello);
+		/* NOP, then the route: type, length 7, pointer 4, one
+		 * address. */
+		f[o + 21] = types[i];
+		f[o + 22] = 7;
+		f[o + 23] = 4;
+		memcpy(f + o + 24, dst4, 4);
+		memcpy(f + o + h, udp_hello, sizeof udp_hello);
+		n = o + h + sizeof udp_hello;
+		refused(f, n, RS_CSUM_UDP, "source route with hops left");
+		ok(f, n, RS_CSUM_IP);
+		assert_int_equal(fold(f + o, h, 0), 0xffff);
+		f[o + 23] = 8;		/* followed: the pointer is past it */
+		ok(f, n, RS_CSUM_UDP);
+	}
+	(void)state;
 }
 
 /* Valid frames of every shape, cut at every length and mutated. */
@@ -531,6 +575,7 @@ main(void)
 		cmocka_unit_test(test_shapes),
 		cmocka_unit_test(test_all),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_ipv4_source_route),
 		cmocka_unit_test(test_truncated_and_mutated),
 		cmocka_unit_test(test_kind_names),
 	};
