@@ -107,6 +107,8 @@ dump_message(pcap_dumper_t *d, int dlt, const uint8_t *buf, size_t len,
 		out = dlt == DLT_EN10MB ? retag(&hdr, frame, &flen, &ph) :
 		    frame;
 		ph.caplen = (bpf_u_int32)flen;
+		if (ph.len < ph.caplen)		/* a record pcap can read */
+			ph.len = ph.caplen;
 		pcap_dump((u_char *)d, &ph, out);
 		n++;
 	}
@@ -272,16 +274,29 @@ send_hex(int chan, const char *hex, long long repeat, long long *sent)
 	return r;
 }
 
-/* The frames of a pcap file, repeat times over. */
+static const char *
+dlt_name(int dlt)
+{
+	const char *n = pcap_datalink_val_to_name(dlt);
+
+	return n != NULL ? n : "unknown";
+}
+
+/*
+ * The frames of a pcap file, repeat times over, on an interface of link
+ * type dlt.  A record cut short at capture (caplen < len) is not sent
+ * but counted in *cut; a file that ends mid-record is an error.
+ */
 static int
-send_pcap(int chan, const char *file, long long repeat, long long *sent)
+send_pcap(int chan, const char *file, int dlt, long long repeat,
+    long long *sent, long long *cut)
 {
 	char err[PCAP_ERRBUF_SIZE];
 	struct pcap_pkthdr *ph;
 	const u_char *data;
 	long long i;
 	pcap_t *p;
-	int r = 0;
+	int r = 0, got = 0;
 
 	for (i = 0; i < repeat && !ctl_stop && r == 0; i++) {
 		if ((p = pcap_open_offline(file, err)) == NULL) {
@@ -289,20 +304,26 @@ send_pcap(int chan, const char *file, long long repeat, long long *sent)
 			errno = EINVAL;
 			return -1;
 		}
-		/* The channel takes Ethernet frames. */
-		if (pcap_datalink(p) != DLT_EN10MB) {
-			fprintf(stderr, "rawsockctl: %s: link type %s, not "
-			    "Ethernet\n", file, pcap_datalink_val_to_name(
-			    pcap_datalink(p)) != NULL ? pcap_datalink_val_to_name(
-			    pcap_datalink(p)) : "unknown");
+		if (pcap_datalink(p) != dlt) {
+			fprintf(stderr, "rawsockctl: %s: link type %s, the "
+			    "interface's is %s\n", file,
+			    dlt_name(pcap_datalink(p)), dlt_name(dlt));
 			pcap_close(p);
 			errno = EINVAL;
 			return -1;
 		}
 		while (!ctl_stop && r == 0 &&
-		    pcap_next_ex(p, &ph, &data) == 1) {
-			if ((r = write_frame(chan, data, ph->caplen)) == 0)
+		    (got = pcap_next_ex(p, &ph, &data)) == 1) {
+			if (ph->caplen < ph->len)
+				(*cut)++;
+			else if ((r = write_frame(chan, data, ph->caplen)) == 0)
 				(*sent)++;
+		}
+		if (r == 0 && got == PCAP_ERROR) {
+			fprintf(stderr, "rawsockctl: %s: %s\n", file,
+			    pcap_geterr(p));
+			errno = EINVAL;
+			r = -1;
 		}
 		pcap_close(p);
 	}
@@ -335,7 +356,7 @@ ctl_send(const char *path, int argc, char **argv)
 {
 	struct rs_conn *c;
 	const char *file = NULL;
-	long long repeat = 1, sent = 0;
+	long long repeat = 1, sent = 0, cut = 0;
 	char *stats;
 	int ch, h, chan, r;
 
@@ -358,11 +379,16 @@ ctl_send(const char *path, int argc, char **argv)
 	}
 	ctl_catch_signals();
 	if (file != NULL)
-		r = send_pcap(chan, file, repeat, &sent);
+		r = send_pcap(chan, file, link_dlt(c, h), repeat, &sent, &cut);
 	else
 		r = send_hex(chan, argv[optind + 1], repeat, &sent);
 	if (r == -1)
 		fprintf(stderr, "rawsockctl: send: %s\n", strerror(errno));
+	if (cut > 0) {
+		fprintf(stderr, "rawsockctl: %s: %lld records cut short at "
+		    "capture, not sent\n", file, cut);
+		r = -1;
+	}
 	/* Our end of writing: the daemon ends the subscription once it has
 	 * read (and sent or refused) every frame before it. */
 	shutdown(chan, SHUT_WR);

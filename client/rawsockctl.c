@@ -430,6 +430,7 @@ print_response(const char *text)
 {
 	json_t *resp = json_loads(text, 0, NULL);
 	json_t *err;
+	const char *code, *msg;
 	int ok;
 
 	if (resp == NULL) {
@@ -444,9 +445,11 @@ print_response(const char *text)
 		putchar('\n');
 	} else {
 		err = json_object_get(resp, "error");
+		code = json_string_value(json_object_get(err, "code"));
+		msg = json_string_value(json_object_get(err, "message"));
 		fprintf(stderr, "rawsockctl: %s: %s\n",
-		    json_string_value(json_object_get(err, "code")),
-		    json_string_value(json_object_get(err, "message")));
+		    code != NULL ? code : "error",
+		    msg != NULL ? msg : "(no message)");
 	}
 	json_decref(resp);
 	return ok ? 0 : 1;

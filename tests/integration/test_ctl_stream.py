@@ -61,12 +61,18 @@ def read_pcap(path):
     return out, magic == 0xA1B23C4D
 
 
-def write_pcap(path, frames):
+def write_pcap(path, frames, linktype=1, cut=(), tail=b""):
+    """A pcap of frames; those indexed in cut recorded with only their
+    first 30 bytes (caplen < len); tail appended (a torn record)."""
     with open(path, "wb") as f:
-        f.write(struct.pack("=IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        f.write(struct.pack("=IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535,
+                            linktype))
         for i, fr in enumerate(frames):
-            f.write(struct.pack("=IIII", 1000 + i, 0, len(fr), len(fr)))
-            f.write(fr)
+            data = fr[:30] if i in cut else fr
+            f.write(struct.pack("=IIII", 1000 + i, 0, len(data), len(fr)))
+            f.write(data)
+        f.write(tail)
+    os.chmod(path, 0o644)
 
 
 class CtlStreamTest(DaemonTestCase):
@@ -163,10 +169,38 @@ class CtlStreamTest(DaemonTestCase):
         frames = [self.frame(i, size=60 + 37 * i) for i in range(10)]
         path = os.path.join(self.tmp, "in.pcap")
         write_pcap(path, frames)
-        os.chmod(path, 0o644)
         out = self.ctl_json("send", "-n", "2", "-r", path, "veth0")
         self.assertEqual(out["written"], 20)
         self.assertEqual(self.peer_frames(20), frames + frames)
+
+    def test_send_pcap_refusals(self):
+        """send -r sends no record cut short at capture and says how many
+        it left (exit 1), reports a file torn mid-record (exit 1) and
+        refuses a file of another link type than the interface's."""
+        self.start()
+        frames = [self.frame(i, size=80) for i in range(3)]
+        path = os.path.join(self.tmp, "cut.pcap")
+        write_pcap(path, frames, cut={1})
+        r = run_as_user([self.ctl, "-s", self.daemon.socket_path, "send",
+                         "-r", path, "veth0"])
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("1 records cut short at capture, not sent", r.stderr)
+        self.assertEqual(json.loads(r.stdout)["written"], 2)
+        self.assertEqual(self.peer_frames(3, timeout=1.0),
+                         [frames[0], frames[2]])
+        write_pcap(path, frames[:1], tail=struct.pack("=IIII", 1, 0, 80,
+                                                        80) + frames[1][:20])
+        r = run_as_user([self.ctl, "-s", self.daemon.socket_path, "send",
+                         "-r", path, "veth0"])
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("truncated", r.stderr)
+        self.assertEqual(self.peer_frames(2, timeout=1.0), frames[:1])
+        write_pcap(path, frames, linktype=101)     # LINKTYPE_RAW
+        r = run_as_user([self.ctl, "-s", self.daemon.socket_path, "send",
+                         "-r", path, "veth0"])
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("link type RAW, the interface's is EN10MB", r.stderr)
+        self.assertEqual(self.peer_frames(1, timeout=0.5), [])
 
     def capture(self, count, *opts, elsewhere=False):
         """rawsockctl capture on veth0; elsewhere: run in the peer's
