@@ -10,13 +10,16 @@
 
 #include <errno.h>
 #include <netdb.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "const.h"
 #include "netconv.h"
 #include "op.h"
 
-#define NETDB_BUF	4096
+#define NETDB_BUF	4096	/* bytes for an entry, at first */
+#define NETDB_BUF_MAX	(1024 * 1024)	/* and at most: a response's size */
 #define NETDB_MAX	4096	/* entries in a list, a bound on bad files */
 
 struct netdb_args {
@@ -98,6 +101,53 @@ not_found(struct request *req, const char *what, const char *field,
 }
 
 static int
+too_large(struct request *req, const char *what)
+{
+	return rs_error_set(&req->err, RS_E_ERRNO, ERANGE,
+	    "the %s entry is larger than %d bytes", what, NETDB_BUF_MAX);
+}
+
+/*
+ * The entry buffer.  glibc's *_r calls answer ERANGE for an entry that
+ * does not fit (and so does a look-up that meets one on its way through
+ * the file): the buffer doubles and the call is made again, the walks
+ * rereading the same entry.
+ */
+struct netdb_buf {
+	char	*p;
+	size_t	 size;
+};
+
+static bool
+buf_grow(struct netdb_buf *b)
+{
+	size_t size = b->size == 0 ? NETDB_BUF : 2 * b->size;
+	char *p;
+
+	if (size > NETDB_BUF_MAX || (p = realloc(b->p, size)) == NULL)
+		return false;
+	b->p = p;
+	b->size = size;
+	return true;
+}
+
+/* Before each call of a walk: a buffer, larger after ERANGE. */
+static bool
+buf_ready(struct netdb_buf *b, int last)
+{
+	return (last != ERANGE && b->p != NULL) || buf_grow(b);
+}
+
+/* A walk cut by an entry too large for any buffer, by memory, or at
+ * NETDB_MAX entries says so as a response cut at its size does. */
+static void
+list_end(struct request *req, int r, size_t n)
+{
+	if (r == ERANGE || n == NETDB_MAX)
+		request_set(req, "truncated", json_true());
+}
+
+static int
 both_given(struct request *req)
 {
 	return rs_error_set(&req->err, RS_E_BAD_REQUEST, 0,
@@ -109,32 +159,46 @@ protocol_op(struct request *req, void *argp)
 {
 	struct netdb_args *a = argp;
 	struct protoent pe, *p = NULL;
-	char buf[NETDB_BUF];
+	struct netdb_buf b = { NULL, 0 };
 	size_t used = 0, n;
 	json_t *list;
+	int r = ERANGE;
 
 	if (a->name != NULL && a->number != -1)
 		return both_given(req);
 	if (a->name != NULL || a->number != -1) {
-		if (a->name != NULL)
-			getprotobyname_r(a->name, &pe, buf, sizeof buf, &p);
-		else
-			getprotobynumber_r((int)a->number, &pe, buf,
-			    sizeof buf, &p);
-		if (p == NULL)
-			return not_found(req, "protocol", a->name != NULL ?
+		while (r == ERANGE && buf_grow(&b)) {
+			if (a->name != NULL)
+				r = getprotobyname_r(a->name, &pe, b.p, b.size,
+				    &p);
+			else
+				r = getprotobynumber_r((int)a->number, &pe,
+				    b.p, b.size, &p);
+		}
+		if (r == ERANGE)
+			r = too_large(req, "protocol");
+		else if (p == NULL)
+			r = not_found(req, "protocol", a->name != NULL ?
 			    "name" : "number", a->name, a->number);
-		return set_entry(req, protoent_json(p));
+		else
+			r = set_entry(req, protoent_json(p));
+		free(b.p);
+		return r;
 	}
 	list = json_array();
 	request_set(req, "protocols", list);
 	setprotoent(0);
-	for (n = 0; n < NETDB_MAX && getprotoent_r(&pe, buf, sizeof buf,
-	    &p) == 0 && p != NULL; n++) {
-		if (!op_list_add(req, list, protoent_json(p), &used))
+	for (n = 0; n < NETDB_MAX && buf_ready(&b, r); ) {
+		if ((r = getprotoent_r(&pe, b.p, b.size, &p)) == ERANGE)
+			continue;
+		if (r != 0 || p == NULL ||
+		    !op_list_add(req, list, protoent_json(p), &used))
 			break;
+		n++;
 	}
+	list_end(req, r, n);
 	endprotoent();
+	free(b.p);
 	return OP_OK;
 }
 
@@ -165,37 +229,49 @@ network_op(struct request *req, void *argp)
 {
 	struct netdb_args *a = argp;
 	struct netent ne, *p = NULL;
-	char buf[NETDB_BUF];
+	struct netdb_buf b = { NULL, 0 };
 	size_t used = 0, n;
 	uint32_t net = 0;
 	json_t *list;
-	int herr;
+	int herr, r = ERANGE;
 
 	if (a->name != NULL && a->address != NULL)
 		return both_given(req);
 	if (a->address != NULL && network_number(req, a->address, &net) == -1)
 		return OP_FAIL;
 	if (a->name != NULL || a->address != NULL) {
-		if (a->name != NULL)
-			getnetbyname_r(a->name, &ne, buf, sizeof buf, &p,
-			    &herr);
-		else
-			getnetbyaddr_r(net, (int)a->type, &ne, buf,
-			    sizeof buf, &p, &herr);
-		if (p == NULL)
-			return not_found(req, "network", a->name != NULL ?
+		while (r == ERANGE && buf_grow(&b)) {
+			if (a->name != NULL)
+				r = getnetbyname_r(a->name, &ne, b.p, b.size,
+				    &p, &herr);
+			else
+				r = getnetbyaddr_r(net, (int)a->type, &ne, b.p,
+				    b.size, &p, &herr);
+		}
+		if (r == ERANGE)
+			r = too_large(req, "network");
+		else if (p == NULL)
+			r = not_found(req, "network", a->name != NULL ?
 			    "name" : "number", a->name, net);
-		return set_entry(req, netent_json(p));
+		else
+			r = set_entry(req, netent_json(p));
+		free(b.p);
+		return r;
 	}
 	list = json_array();
 	request_set(req, "networks", list);
 	setnetent(0);
-	for (n = 0; n < NETDB_MAX && getnetent_r(&ne, buf, sizeof buf, &p,
-	    &herr) == 0 && p != NULL; n++) {
-		if (!op_list_add(req, list, netent_json(p), &used))
+	for (n = 0; n < NETDB_MAX && buf_ready(&b, r); ) {
+		if ((r = getnetent_r(&ne, b.p, b.size, &p, &herr)) == ERANGE)
+			continue;
+		if (r != 0 || p == NULL ||
+		    !op_list_add(req, list, netent_json(p), &used))
 			break;
+		n++;
 	}
+	list_end(req, r, n);
 	endnetent();
+	free(b.p);
 	return OP_OK;
 }
 

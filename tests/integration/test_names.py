@@ -274,10 +274,11 @@ class NamesTest(DaemonTestCase):
 
     # -- the slow look-up ---------------------------------------------------
 
-    def _blackhole_daemon(self, hosts=None):
+    def _blackhole_daemon(self, hosts=None, etc_files=None):
         """A daemon whose resolver asks a peer socket that never answers
-        (and reads hosts as /etc/hosts, if given); returns (daemon, the
-        black-hole socket)."""
+        (and reads hosts as /etc/hosts, if given, and each of etc_files,
+        {name: text}, as /etc/name); returns (daemon, the black-hole
+        socket)."""
         ns = NetNS()
         ns.create()
         self.addCleanup(ns.destroy)
@@ -287,9 +288,12 @@ class NamesTest(DaemonTestCase):
         with open(f"{etc}/resolv.conf", "w") as f:
             f.write(f"nameserver {PEER_V4}\n"
                     f"options timeout:{DNS_TIMEOUT} attempts:1\n")
+        files = dict(etc_files or {})
         if hosts is not None:
-            with open(f"{etc}/hosts", "w") as f:
-                f.write(hosts)
+            files["hosts"] = hosts
+        for name, text in files.items():
+            with open(f"{etc}/{name}", "w") as f:
+                f.write(text)
         hole = ns.socket(socket.AF_INET, socket.SOCK_DGRAM, peer=True)
         self.addCleanup(hole.close)
         hole.bind((PEER_V4, 53))
@@ -399,6 +403,40 @@ class NamesTest(DaemonTestCase):
         self.assertGreater(len(r["addresses"]), 1000)
         hosts = {a["address"]["host"] for a in r["addresses"]}
         self.assertTrue(all(h.startswith("198.18.") for h in hosts))
+        assert_ok(c.call("ping"))
+
+    def test_entries_larger_than_the_buffer(self):
+        """protocols and networks entries larger than the daemon's first
+        4 KiB buffer (600 aliases) are read whole, listed and looked up;
+        one larger than a response (100,000 aliases) ends the list there,
+        flagged truncated, and a look-up that meets it is ERANGE."""
+        aliases = [f"alias{i:05d}" for i in range(600)]
+        huge = " ".join(f"h{i:08d}" for i in range(100000))
+        d, _ = self._blackhole_daemon(etc_files={
+            "protocols": f"ip 0 IP\nbig 250 {' '.join(aliases)}\n"
+                         f"udp 17 UDP\nhuge 251 {huge}\ntcp 6 TCP\n",
+            "networks": f"first 198.18\nbig 198.19 {' '.join(aliases)}\n"
+                        "last 10\n"})
+        c = connect_as(d.socket_path, timeout=20)
+        self.addCleanup(c.close)
+        r = assert_ok(c.call("protocol"))
+        self.assertEqual([p["name"] for p in r["protocols"]],
+                         ["ip", "big", "udp"])
+        self.assertEqual(r["protocols"][1]["aliases"], aliases)
+        self.assertIs(r.get("truncated"), True)
+        for params in ({"name": "big"}, {"number": 250}):
+            r = assert_ok(c.call("protocol", **params))
+            self.assertEqual((r["name"], r["number"], r["aliases"]),
+                             ("big", 250, aliases))
+        self.assertEqual(assert_ok(c.call("protocol", name="udp"))
+                         ["number"], 17)
+        assert_error(c.call("protocol", id=1, name="tcp"), "ERANGE", 1)
+        r = assert_ok(c.call("network"))
+        self.assertEqual([n["name"] for n in r["networks"]],
+                         ["first", "big", "last"])
+        self.assertNotIn("truncated", r)
+        r = assert_ok(c.call("network", name="big"))
+        self.assertEqual((r["text"], r["aliases"]), ("198.19.0.0", aliases))
         assert_ok(c.call("ping"))
 
     def test_lookup_limits_and_disconnect(self):
