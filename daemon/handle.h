@@ -15,9 +15,6 @@
 struct conn;
 struct stream;
 
-/* The interfaces a socket's PACKET_ADD_MEMBERSHIP made promiscuous or
- * all-multicast: configdev on each must still be allowed after a reload
- * (recheck.c). */
 /* The interfaces a socket's memberships name (IP, IPv6 and packet; not
  * those left to the routes), with how many it holds on each: a reload
  * checks them against the new rule, the device-changing ones (packet

@@ -920,6 +920,35 @@ class StreamTests(SocketTestCase):
         ok(set_if(self.ns.ifindex()))
         ok(set_if(0))
 
+    def test_memberships_name_at_most_8_interfaces(self):
+        """A managed socket's memberships name at most 8 interfaces (the
+        daemon checks each again at a reload): a ninth is quota, another
+        group on one already named is not, and a dropped interface's room
+        is free again."""
+        self.start_rule(MAIN_ALLOW)
+        names = [f"rqm{i}" for i in range(9)]
+        for n in names:
+            self.ns.ip("link", "add", n, "type", "veth", "peer", "name",
+                       n + "p")
+            self.addCleanup(self.ns.ip, "link", "del", n, check=False)
+            self.ns.ip("link", "set", n, "up")
+        c = self.client()
+        h = self.open(c, "inet6", "dgram")
+
+        def member(option, name, group="ff02::1:3"):
+            return c.call("setsockopt", handle=h, level="IPPROTO_IPV6",
+                          option=option,
+                          value={"multiaddr": group, "ifname": name})
+
+        for n in names[:8]:
+            ok(member("IPV6_ADD_MEMBERSHIP", n))
+        err(member("IPV6_ADD_MEMBERSHIP", names[8]), "quota",
+            names="8 interfaces")
+        ok(member("IPV6_ADD_MEMBERSHIP", names[0], "ff02::1:4"))
+        ok(member("IPV6_DROP_MEMBERSHIP", names[1]))
+        ok(member("IPV6_ADD_MEMBERSHIP", names[8]))
+        err(member("IPV6_ADD_MEMBERSHIP", names[1]), "quota")
+
     def test_ipv4_memberships_by_address_are_checked(self):
         """An IPv4 membership or multicast interface named by an address
         (ip_mreq_source has nothing else) is on the interface that has
