@@ -77,6 +77,10 @@ class Frame:
         self.l4 = self._l4(rng)
         if version == 4:
             opts = rng.randbytes(4 * rng.randint(0, 10))
+            if opts:    # one experimental option (RFC 4727) of them all:
+                # random bytes could make a source route, which moves
+                # the pseudo-header's destination
+                opts = bytes([0x9E, len(opts)]) + opts[2:]
             hlen = 20 + len(opts)
             self.l3 = struct.pack(
                 "!BBHHHBBH4s4s", 0x40 | hlen // 4, rng.randrange(256),
@@ -109,8 +113,12 @@ class Frame:
         for i, k in enumerate(kinds):
             nxt = kinds[i + 1] if i + 1 < len(kinds) else proto
             units = rng.randint(0, 3)
-            out.append((k, bytes([nxt, units]) +
-                        rng.randbytes(6 + 8 * units)))
+            # one PadN option of random bytes: random options could make
+            # a home address option, which moves the pseudo-header's
+            # source
+            body = rng.randbytes(6 + 8 * units)
+            out.append((k, bytes([nxt, units, 1, len(body) - 2]) +
+                        body[2:]))
         return out
 
     def _l4(self, rng):
