@@ -64,11 +64,13 @@ bench_frame_seq(const unsigned char *buf, size_t len, uint32_t run)
 }
 
 int
-bench_rx_init(struct bench_rx *rx, uint32_t run, uint32_t expected)
+bench_rx_init(struct bench_rx *rx, uint32_t run, uint32_t expected,
+    size_t size)
 {
 	memset(rx, 0, sizeof *rx);
 	rx->run = run;
 	rx->expected = expected;
+	rx->size = size;
 	if ((rx->seen = calloc(expected / 8 + 1, 1)) == NULL)
 		return -1;
 	rx->cpu_ready_ns = bench_cpu_ns();
@@ -87,10 +89,18 @@ bench_rx_frame(struct bench_rx *rx, const void *buf, size_t len,
     uint64_t now_ns)
 {
 	int64_t seq = bench_frame_seq(buf, len, rx->run);
-	unsigned char bit;
+	unsigned char bit, last;
 
 	if (seq < 0 || seq >= rx->expected) {
 		rx->others++;
+		return bench_rx_done(rx);
+	}
+	/* The last byte is bench_frame_fill's padding: a frame cut short
+	 * or run together with another does not count. */
+	last = len > 0 ? ((const unsigned char *)buf)[len - 1] : 0;
+	if (rx->size != 0 && (len != rx->size ||
+	    last != (unsigned char)(len - 1))) {
+		rx->bad++;
 		return bench_rx_done(rx);
 	}
 	bit = (unsigned char)(1u << (seq & 7));
@@ -118,6 +128,7 @@ bench_rx_loop(struct bench_rx *rx, int fd, int (*drain)(void *), void *arg,
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	uint64_t deadline = bench_now_ns() + seconds * 1000000000u, now;
 
+	rx->deadline_ns = deadline;
 	bench_ready();
 	while (!drain(arg) && (now = bench_now_ns()) < deadline) {
 		if (rx->received && now - rx->last_ns > idle_ms * 1000000u)
@@ -137,10 +148,11 @@ bench_rx_report(const struct bench_rx *rx, const char *extra)
 	if (rx->received > 1 && span > 0)
 		rate = (rx->received - 1) / span;
 	printf("{\"received\":%u,\"expected\":%u,\"lost\":%u,"
-	    "\"dups\":%llu,\"others\":%llu,\"span_s\":%.6f,\"rate\":%.0f,"
-	    "\"cpu_s\":%.6f%s}\n", rx->received, rx->expected,
+	    "\"dups\":%llu,\"others\":%llu,\"bad\":%llu,\"span_s\":%.6f,"
+	    "\"rate\":%.0f,\"cpu_s\":%.6f%s}\n", rx->received, rx->expected,
 	    rx->expected - rx->received, (unsigned long long)rx->dups,
-	    (unsigned long long)rx->others, span, rate,
+	    (unsigned long long)rx->others, (unsigned long long)rx->bad, span,
+	    rate,
 	    (double)(bench_cpu_ns() - rx->cpu_ready_ns) / 1e9, extra);
 	fflush(stdout);
 }
@@ -231,6 +243,10 @@ bench_rx_opt(struct bench_rx_opts *o, int ch, const char *arg)
 		return 1;
 	case 'T':
 		o->idle_ms = bench_arg_num("-T", arg, 1, 60000);
+		return 1;
+	case 'z':
+		o->size = bench_arg_num("-z", arg, BENCH_MIN_FRAME,
+		    BENCH_MAX_FRAME);
 		return 1;
 	}
 	return 0;

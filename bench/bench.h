@@ -39,13 +39,19 @@ struct bench_rx {
 	uint32_t	 received;	/* distinct sequence numbers */
 	uint64_t	 dups;
 	uint64_t	 others;	/* frames that are not ours */
+	uint64_t	 bad;		/* ours, but cut or not as sent */
+	size_t		 size;		/* each frame's length; 0: any */
 	uint64_t	 first_ns;
 	uint64_t	 last_ns;
 	uint64_t	 cpu_ready_ns;	/* this process's CPU time at start */
+	uint64_t	 deadline_ns;	/* bench_rx_loop's end: drains stop */
 	unsigned char	*seen;		/* one bit per sequence number */
 };
 
-int	bench_rx_init(struct bench_rx *, uint32_t run, uint32_t expected);
+/* size: the length every frame of the run has (0: not checked); a frame
+ * of another length or whose last byte is not its padding's is "bad". */
+int	bench_rx_init(struct bench_rx *, uint32_t run, uint32_t expected,
+	    size_t size);
 void	bench_rx_free(struct bench_rx *);
 /* Count one frame seen at now_ns; returns 1 once all have arrived. */
 int	bench_rx_frame(struct bench_rx *, const void *buf, size_t len,
@@ -67,9 +73,10 @@ struct bench_rx_opts {
 	uint32_t	 count;		/* 0: not given */
 	unsigned long	 seconds;
 	unsigned long	 idle_ms;
+	size_t		 size;		/* -z: every frame's length */
 };
-#define BENCH_RX_OPTS	"r:n:t:T:"
-#define BENCH_RX_OPTS_INIT	{ 0, 0, 30, 1000 }
+#define BENCH_RX_OPTS	"r:n:t:T:z:"
+#define BENCH_RX_OPTS_INIT	{ 0, 0, 30, 1000, 0 }
 /* Take option ch if it is one of those; 1 taken, 0 not one of them. */
 int	bench_rx_opt(struct bench_rx_opts *, int ch, const char *arg);
 

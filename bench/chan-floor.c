@@ -118,7 +118,8 @@ drain(void *arg)
 				return 0;
 			err(1, "recvmmsg channel");
 		}
-		now = bench_now_ns();
+		if ((now = bench_now_ns()) > c->rx.deadline_ns)
+			return 1;	/* frames without end: time is up */
 		for (i = k = 0; i < n; i++) {
 			if (msgs[i].msg_len == 0)
 				return 1;
@@ -142,6 +143,9 @@ drain(void *arg)
 				if (errno != ENOBUFS && errno != EAGAIN &&
 				    errno != EINTR)
 					err(1, "sendmmsg");
+				if (bench_now_ns() > c->rx.deadline_ns)
+					errx(1, "sendmmsg: the device stayed "
+					    "full");
 				r = 0;
 			}
 		c->sent += (uint64_t)k;
@@ -186,7 +190,7 @@ main(int argc, char **argv)
 	if (setsockopt(sv[1], SOL_SOCKET, SO_SNDBUFFORCE, &bytes,
 	    sizeof bytes) == -1)
 		err(1, "SO_SNDBUFFORCE");
-	if (bench_rx_init(&c.rx, o.run, o.count) == -1)
+	if (bench_rx_init(&c.rx, o.run, o.count, o.size) == -1)
 		err(1, "bench_rx_init");
 	if ((pid = fork()) == -1)
 		err(1, "fork");

@@ -196,9 +196,10 @@ main(int argc, char **argv)
 		failed += w[i].failed;
 	}
 	t1 = bench_now_ns();
+	/* The rate counts requests answered ok; failed ones are apart. */
 	printf("{\"clients\":%lu,\"threads\":%lu,\"ok\":%llu,\"failed\":%llu,"
 	    "\"span_s\":%.6f,\"rate\":%.0f}\n", clients, threads,
 	    (unsigned long long)ok, (unsigned long long)failed,
-	    (t1 - t0) / 1e9, (ok + failed) / ((t1 - t0) / 1e9));
+	    (t1 - t0) / 1e9, ok / ((t1 - t0) / 1e9));
 	return 0;
 }

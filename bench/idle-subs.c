@@ -70,6 +70,8 @@ main(int argc, char **argv)
 	while (bench_now_ns() < deadline && poll(&pfd, 1, 100) != -1 &&
 	    (pfd.revents == 0 || read(STDIN_FILENO, buf, sizeof buf) > 0))
 		continue;
+	/* The last subscription's counters: a flooded one has dropped. */
+	bench_print_stats(conns[(n - 1) % nconn], h);
 	for (i = 0; i < n; i++)
 		close(chans[i]);
 	for (i = 0; i < nconn; i++)

@@ -27,7 +27,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: pcap-count -r run -n count [-t seconds] "
-	    "[-T idle_ms] < capture\n");
+	    "[-T idle_ms] [-z size] < capture\n");
 	exit(2);
 }
 
@@ -82,7 +82,7 @@ main(int argc, char **argv)
 	}
 	if (optind != argc || o.count == 0)
 		usage();
-	if (bench_rx_init(&c.rx, o.run, o.count) == -1)
+	if (bench_rx_init(&c.rx, o.run, o.count, o.size) == -1)
 		err(1, "bench_rx_init");
 	if (pthread_create(&th, NULL, read_stream, &c) != 0)
 		errx(1, "pthread_create failed");

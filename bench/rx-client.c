@@ -37,7 +37,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: rx-client -p socket -i ifname -r run -n count "
-	    "[-B] [-q queue_bytes] [-S snaplen] [-t seconds] [-T idle_ms]\n");
+	    "[-B] [-q queue_bytes] [-S snaplen] [-t seconds] [-T idle_ms] "
+	    "[-z size]\n");
 	exit(2);
 }
 
@@ -68,7 +69,8 @@ channel_drain(void *arg)
 				return bench_rx_done(rx);
 			err(1, "recvmmsg channel");
 		}
-		now = bench_now_ns();
+		if ((now = bench_now_ns()) > rx->deadline_ns)
+			return 1;	/* frames without end: time is up */
 		for (i = 0; i < n; i++) {
 			if (msgs[i].msg_len == 0) {
 				c->eof = 1;
@@ -118,7 +120,7 @@ main(int argc, char **argv)
 	if ((conn = rs_conn_open(so.path)) == NULL)
 		err(1, "connect %s", so.path);
 	c.ch = bench_subscribe(conn, &so, "\"ETH_P_ALL\"", snap, &h);
-	if (bench_rx_init(&c.rx, o.run, o.count) == -1)
+	if (bench_rx_init(&c.rx, o.run, o.count, o.size) == -1)
 		err(1, "bench_rx_init");
 	bench_rx_loop(&c.rx, c.ch, channel_drain, &c, o.seconds, o.idle_ms);
 	snprintf(extra, sizeof extra, ",\"channel_drops\":%llu,"

@@ -35,7 +35,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: rx-ring -i ifname -r run -n count "
-	    "[-t seconds] [-T idle_ms]\n");
+	    "[-t seconds] [-T idle_ms] [-z size]\n");
 	exit(2);
 }
 
@@ -90,7 +90,8 @@ ring_drain(void *arg)
 		if ((__atomic_load_n(&bd->hdr.bh1.block_status,
 		    __ATOMIC_ACQUIRE) & TP_STATUS_USER) == 0)
 			return bench_rx_done(rx);
-		now = bench_now_ns();
+		if ((now = bench_now_ns()) > rx->deadline_ns)
+			return 1;	/* frames without end: time is up */
 		h = (void *)((unsigned char *)bd +
 		    bd->hdr.bh1.offset_to_first_pkt);
 		for (i = 0; i < bd->hdr.bh1.num_pkts; i++) {
@@ -128,7 +129,7 @@ main(int argc, char **argv)
 	if (optind != argc || ifname == NULL || o.count == 0)
 		usage();
 	ring_open(&r, ifname);
-	if (bench_rx_init(&r.rx, o.run, o.count) == -1)
+	if (bench_rx_init(&r.rx, o.run, o.count, o.size) == -1)
 		err(1, "bench_rx_init");
 	bench_rx_loop(&r.rx, r.fd, ring_drain, &r, o.seconds, o.idle_ms);
 	if (getsockopt(r.fd, SOL_PACKET, PACKET_STATISTICS, &st, &len) == -1)
