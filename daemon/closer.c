@@ -23,7 +23,15 @@
  * that long (likely a last one).  closer_pending() and
  * closer_pending_for() (what one uid's sockets left) let opens refuse
  * while the stack is deep.
+ *
+ * An fd a client sent (closer_close_received) may be anything, and its
+ * close may wait as long as the sender likes (a file on its own FUSE
+ * mount, a TCP socket lingering on a full queue: sockets get no linger
+ * first).  At most CLOSER_RECEIVED_UID of one uid's run at once, so the
+ * others' closes always have threads, and they count against that uid
+ * only (closer_pending_made() leaves them out).
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -49,6 +57,7 @@
 #define CLOSER_OWNERS		64
 #define CLOSER_JOBS		8
 #define CLOSER_JOBS_UID		2
+#define CLOSER_RECEIVED_UID	2
 
 /* A job, or an fd to close when fn is NULL. */
 struct item {
@@ -58,7 +67,8 @@ struct item {
 	int		 owner;		/* slot in owners[], or -1 */
 	long long	 queued;	/* bucket_now_ns() */
 	ino_t		 sock;		/* a job's socket */
-	uid_t		 uid;		/* a job's uid */
+	uid_t		 uid;		/* a job's, a received fd's sender */
+	bool		 received;	/* an fd a client sent */
 };
 
 /* items[head..tail): jobs are taken at head, closes at tail. */
@@ -77,6 +87,7 @@ static struct {
 	long long	 since;		/* holding an item since; 0: none */
 	bool		 asleep;
 	bool		 job;		/* the item held is a job */
+	bool		 received;	/* ... or a received fd */
 	ino_t		 sock;		/* its socket */
 	uid_t		 uid;		/* its uid */
 }			 threads[CLOSER_THREADS];
@@ -89,6 +100,7 @@ static struct {
 	size_t		 n;
 }			 owners[CLOSER_OWNERS];
 static atomic_size_t	 pending;	/* fds handed over, not yet closed */
+static atomic_size_t	 pending_received;	/* of them, clients' */
 
 static void
 run_item(const struct item *it)
@@ -103,7 +115,32 @@ run_item(const struct item *it)
 		owners[it->owner].n--;
 		pthread_mutex_unlock(&lock);
 	}
+	if (it->received)
+		atomic_fetch_sub(&pending_received, 1);
 	atomic_fetch_sub(&pending, 1);
+}
+
+/* The newest close a thread may take, as an index into closes.items, or
+ * -1: one of a uid with CLOSER_RECEIVED_UID received closes running
+ * waits.  With lock held. */
+static ssize_t
+next_close(void)
+{
+	size_t i;
+	int t, of_uid;
+
+	for (i = closes.tail; i-- > 0;) {
+		if (!closes.items[i].received)
+			return (ssize_t)i;
+		for (t = of_uid = 0; t < nthreads; t++) {
+			if (threads[t].received &&
+			    threads[t].uid == closes.items[i].uid)
+				of_uid++;
+		}
+		if (of_uid < CLOSER_RECEIVED_UID)
+			return (ssize_t)i;
+	}
+	return -1;
 }
 
 /* Whether a thread but self is asleep or free; with lock held. */
@@ -156,12 +193,14 @@ next_job(void)
 static bool
 takeable(int self, long long now)
 {
+	ssize_t i;
+
 	if (next_job() != -1)
 		return true;
-	if (closes.tail == 0)
+	if ((i = next_close()) == -1)
 		return false;
-	return stopping || now - closes.items[closes.tail - 1].queued <
-	    CLOSER_SLOW_NS || another_free(self);
+	return stopping || now - closes.items[i].queued < CLOSER_SLOW_NS ||
+	    another_free(self);
 }
 
 static bool
@@ -178,8 +217,16 @@ take(int self)
 	struct item it;
 	ssize_t i;
 
-	if ((i = next_job()) == -1)
-		return closes.items[--closes.tail];
+	if ((i = next_job()) == -1) {
+		i = next_close();
+		it = closes.items[i];
+		memmove(closes.items + i, closes.items + i + 1,
+		    (closes.tail - (size_t)i - 1) * sizeof *closes.items);
+		closes.tail--;
+		threads[self].received = it.received;
+		threads[self].uid = it.uid;
+		return it;
+	}
 	it = jobs.items[i];
 	memmove(jobs.items + i, jobs.items + i + 1, (jobs.tail - (size_t)i -
 	    1) * sizeof *jobs.items);
@@ -227,6 +274,12 @@ closer_main(void *arg)
 				threads[self].job = false;
 				jobs_running--;
 				if (next_job() != -1)
+					pthread_cond_signal(&cond);
+			}
+			/* A uid's received close may have waited for it. */
+			if (it.received) {
+				threads[self].received = false;
+				if (next_close() != -1)
 					pthread_cond_signal(&cond);
 			}
 			if (stopping && all_done())
@@ -389,14 +442,18 @@ enqueue(struct item it, const uid_t *uid)
 }
 
 static void
-close_charged(int fd, const uid_t *uid)
+close_charged(int fd, const uid_t *uid, bool received)
 {
 	if (fd < 0)
 		return;
 	atomic_fetch_add(&pending, 1);
-	if (running && enqueue((struct item){ NULL, NULL, fd, -1, 0, 0, 0 },
-	    uid))
+	if (received)
+		atomic_fetch_add(&pending_received, 1);
+	if (running && enqueue((struct item){ NULL, NULL, fd, -1, 0, 0,
+	    uid != NULL ? *uid : 0, received }, uid))
 		return;
+	if (received)
+		atomic_fetch_sub(&pending_received, 1);
 	atomic_fetch_sub(&pending, 1);
 	if (running)
 		log_warn("closer: out of memory, closing fd %d inline", fd);
@@ -406,13 +463,23 @@ close_charged(int fd, const uid_t *uid)
 void
 closer_close(int fd)
 {
-	close_charged(fd, NULL);
+	close_charged(fd, NULL, false);
 }
 
 void
 closer_close_for(int fd, uid_t uid)
 {
-	close_charged(fd, &uid);
+	close_charged(fd, &uid, false);
+}
+
+void
+closer_close_received(int fd, uid_t uid)
+{
+	struct linger l = { 0, 0 };
+
+	/* A socket's close then never waits to send what it holds. */
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+	close_charged(fd, &uid, true);
 }
 
 void
@@ -423,7 +490,7 @@ closer_run(void (*fn)(void *), void *arg, int sock, uid_t uid)
 	if (fstat(sock, &st) == -1)
 		st.st_ino = 0;		/* EBADF: not a socket anybody has */
 	if (running && enqueue((struct item){ fn, arg, -1, -1, 0, st.st_ino,
-	    uid }, NULL))
+	    uid, false }, NULL))
 		return;
 	if (running)
 		log_warn("closer: out of memory, running a job inline");
@@ -434,6 +501,12 @@ size_t
 closer_pending(void)
 {
 	return atomic_load(&pending);
+}
+
+size_t
+closer_pending_made(void)
+{
+	return atomic_load(&pending) - atomic_load(&pending_received);
 }
 
 size_t

@@ -21,8 +21,13 @@ void	closer_stop(void);
 void	closer_close(int fd);
 /* closer_close for a socket a client had: counted as that uid's. */
 void	closer_close_for(int fd, uid_t uid);
-/* How many fds handed over are not closed yet, in all and of one uid. */
+/* closer_close_for an fd uid sent (any kind, its close as slow as the
+ * sender likes): at most two of a uid's run at once. */
+void	closer_close_received(int fd, uid_t uid);
+/* How many fds handed over are not closed yet: in all, those the daemon
+ * made (not received), and of one uid. */
 size_t	closer_pending(void);
+size_t	closer_pending_made(void);
 size_t	closer_pending_for(uid_t uid);
 /* Run fn(arg), work on socket sock for uid, on a closer thread (inline
  * when none runs), after the jobs on sock handed over before. */

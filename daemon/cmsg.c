@@ -149,7 +149,7 @@ close_rights(const struct cmsghdr *cm, uid_t uid)
 
 	for (i = 0; i + sizeof fd <= n; i += sizeof fd) {
 		memcpy(&fd, CMSG_DATA(cm) + i, sizeof fd);
-		closer_close_for(fd, uid);
+		closer_close_received(fd, uid);
 	}
 	return n / sizeof fd;
 }
@@ -173,6 +173,7 @@ decode_socket(struct cmsghdr *cm, json_t *o, uid_t uid)
 	size_t n = cm->cmsg_len - CMSG_LEN(0);
 	struct timespec ts;
 	struct timeval tv;
+	struct ucred cred;
 
 	switch (cm->cmsg_type) {
 	case SCM_RIGHTS:
@@ -181,6 +182,15 @@ decode_socket(struct cmsghdr *cm, json_t *o, uid_t uid)
 		json_object_set_new(o, "closed", json_integer(
 		    (json_int_t)close_rights(cm, uid)));
 		json_object_del(o, "data");
+		break;
+	case SCM_CREDENTIALS:
+		json_object_set_new(o, "type", json_string("SCM_CREDENTIALS"));
+		if (n >= sizeof cred) {
+			memcpy(&cred, CMSG_DATA(cm), sizeof cred);
+			json_object_set_new(o, "pid", json_integer(cred.pid));
+			json_object_set_new(o, "uid", json_integer(cred.uid));
+			json_object_set_new(o, "gid", json_integer(cred.gid));
+		}
 		break;
 	case SO_TIMESTAMPNS:
 		if (n >= sizeof ts) {
@@ -252,13 +262,23 @@ decode_packet(struct cmsghdr *cm, json_t *o)
 }
 
 json_t *
-cmsg_decode(struct msghdr *msg, uid_t uid)
+cmsg_decode(struct msghdr *msg, size_t room, uid_t uid)
 {
 	json_t *list = json_array(), *o;
 	struct cmsghdr *cm;
 	unsigned group;
 
 	for (cm = CMSG_FIRSTHDR(msg); cm != NULL; cm = CMSG_NXTHDR(msg, cm)) {
+		/* Past what the client's buffer would have held: its fds
+		 * closed all the same. */
+		if ((size_t)((char *)cm - (char *)msg->msg_control) +
+		    cm->cmsg_len > room) {
+			msg->msg_flags |= MSG_CTRUNC;
+			if (cm->cmsg_level == SOL_SOCKET &&
+			    cm->cmsg_type == SCM_RIGHTS)
+				close_rights(cm, uid);
+			continue;
+		}
 		group = cm->cmsg_level == SOL_SOCKET ? RS_CG_SO :
 		    cm->cmsg_level == IPPROTO_IPV6 ? RS_CG_IPV6 :
 		    cm->cmsg_level == SOL_PACKET ? RS_CG_PACKET : RS_CG_IP;

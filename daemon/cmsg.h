@@ -41,9 +41,10 @@ int	 cmsg_encode(const json_t *list, bool spoof, struct cmsg_buf *out,
 #define CMSG_MAX_FDS	253
 #define CMSG_FDS_SPACE	CMSG_SPACE(sizeof(int) * CMSG_MAX_FDS)
 
-/* Decode what recvmsg returned; fds it carried are closed (counted as
- * uid's) and counted. */
-json_t	*cmsg_decode(struct msghdr *msg, uid_t uid);
+/* Decode what recvmsg returned, as much as room bytes of control data
+ * would have held (MSG_CTRUNC set in msg_flags when some did not fit);
+ * fds it carried are closed (counted as uid's) and counted. */
+json_t	*cmsg_decode(struct msghdr *msg, size_t room, uid_t uid);
 /* Close every fd msg carried, off the loop, counted as uid's; how many. */
 size_t	 cmsg_close_fds(struct msghdr *msg, uid_t uid);
 

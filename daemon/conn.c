@@ -30,6 +30,7 @@
 #define CONN_READ_BATCH		16
 #define CONN_MAX_PER_UID	256
 #define CONN_MAX		4096
+#define CONN_CLOSING_MAX	1024	/* a uid's fds waiting to be closed */
 
 static void conn_read_cb(evutil_socket_t, short, void *);
 static void conn_write_cb(evutil_socket_t, short, void *);
@@ -157,8 +158,9 @@ conn_close(struct conn *c, const char *why)
 	event_free(c->ev_read);
 	event_free(c->ev_write);
 	c->ev_read = c->ev_write = NULL;
-	/* Datagrams still queued may carry fds (cmsg.h). */
-	closer_close_for(c->fd, c->peer.uid);
+	/* Datagrams still queued may carry fds (cmsg.h): released with it,
+	 * as slow to close as those it received. */
+	closer_close_received(c->fd, c->peer.uid);
 	c->fd = -1;
 	TAILQ_REMOVE(&d->conns, c, entry);
 	d->nconns--;
@@ -320,6 +322,12 @@ conn_read_one(struct conn *c)
 	size_t nfds;
 	ssize_t n;
 
+	/* Each datagram may bring 253 fds to close, whose closes may not
+	 * end: a uid whose wait past CONN_CLOSING_MAX is read no more. */
+	if (closer_pending_for(c->peer.uid) > CONN_CLOSING_MAX) {
+		conn_close(c, "too many of this uid's fds wait to be closed");
+		return false;
+	}
 	n = recvmsg(c->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 	if (n == -1) {
 		if (errno != EAGAIN && errno != EINTR)

@@ -360,6 +360,7 @@ do_recv(struct request *req, struct io_args *a, bool msgop, bool from)
 	struct handle *h;
 	int flags = (int)a->flags | MSG_DONTWAIT, r;
 	uint8_t *buf;
+	size_t copied;
 	ssize_t n;
 
 	if ((h = op_handle(req, a->handle)) == NULL)
@@ -385,12 +386,13 @@ do_recv(struct request *req, struct io_args *a, bool msgop, bool from)
 	}
 	iov.iov_base = buf;
 	iov.iov_len = (size_t)a->size;
+	/* A unix socket's reads take all the room there is: whatever does
+	 * not fit (fds behind credentials, say) the kernel would release on
+	 * this thread.  What the client asked for is cut out after. */
 	if (ctl != NULL) {
 		msg.msg_control = ctl->buf;
-		msg.msg_controllen = (size_t)a->control_size;
-		if (h->domain == AF_UNIX && msg.msg_controllen <
-		    CMSG_FDS_SPACE)
-			msg.msg_controllen = CMSG_FDS_SPACE;
+		msg.msg_controllen = h->domain == AF_UNIX ? sizeof ctl->buf :
+		    (size_t)a->control_size;
 	}
 	n = recvmsg(h->fd, &msg, flags);
 	if (n == -1) {
@@ -402,15 +404,17 @@ do_recv(struct request *req, struct io_args *a, bool msgop, bool from)
 	}
 	h->stats.frames_in++;
 	h->stats.bytes_in += (uint64_t)n;
-	request_set(req, "data", rs_base64_json(buf,
-	    (size_t)n < (size_t)a->size ? (size_t)n : (size_t)a->size));
+	/* MSG_TRUNC on a stream discards: n bytes gone, none copied. */
+	copied = h->type == SOCK_STREAM && (a->flags & MSG_TRUNC) ? 0 :
+	    (size_t)n < (size_t)a->size ? (size_t)n : (size_t)a->size;
+	request_set(req, "data", rs_base64_json(buf, copied));
 	request_set(req, "size", json_integer(n));
 	if ((from || msgop) && msg.msg_namelen > 0)
 		request_set(req, "address", rs_addr_to_json(
 		    (struct sockaddr *)&ss, msg.msg_namelen));
 	if (msgop) {
 		request_set(req, "control", cmsg_decode(&msg,
-		    req->conn->peer.uid));
+		    (size_t)a->control_size, req->conn->peer.uid));
 		request_set(req, "msg_flags", rs_flags_names(msg.msg_flags &
 		    ~MSG_CMSG_CLOEXEC, RS_CG_MSG));
 	} else

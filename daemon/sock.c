@@ -92,7 +92,8 @@ sock_receives(int domain, int type)
 int
 sock_new(const struct sock_setup *s, struct rs_error *e)
 {
-	size_t closing = closer_pending(), mine = closer_pending_for(s->uid);
+	size_t closing = closer_pending_made();
+	size_t mine = closer_pending_for(s->uid);
 	int fd, protocol = s->protocol, r;
 
 	if (mine > CLOSE_BACKLOG_UID || closing > CLOSE_BACKLOG_MAX)

@@ -189,7 +189,7 @@ stream_free(struct stream *s)
 		event_free(s->ev_down);
 	/* Messages still queued on the channel may carry fds (cmsg.h). */
 	if (s->chan != -1)
-		closer_close_for(s->chan, s->h->conn->peer.uid);
+		closer_close_received(s->chan, s->h->conn->peer.uid);
 	take_ring_off(s->h, s->ring);
 	stream_tx_free(s);
 	free(s);

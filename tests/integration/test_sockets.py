@@ -464,6 +464,30 @@ class SocketTestCase(DaemonTestCase):
         self.addCleanup(c.close)
         return c
 
+    def listener(self):
+        """A loopback TCP listener whose connections nobody reads."""
+        lst = socket.socket()
+        self.addCleanup(lst.close)
+        lst.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        lst.bind(("127.0.0.1", 0))
+        lst.listen(32)
+        return lst
+
+    def lingering(self, lst, seconds):
+        """A TCP socket to lst, its send queue full, set to linger for
+        seconds: its last close waits that long."""
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+        s.connect(lst.getsockname())
+        self.addCleanup(lst.accept()[0].close)
+        s.setblocking(False)
+        with contextlib.suppress(BlockingIOError):
+            while True:
+                s.send(bytes(4096))
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                     struct.pack("ii", 1, seconds))
+        return s
+
     def root_client(self, timeout=5.0):
         c = Client(self.path, timeout=timeout)
         self.addCleanup(c.close)
@@ -851,6 +875,72 @@ class StreamTests(SocketTestCase):
         err(c.call("connect", handle=cli,
                    address={"family": "unix", "path": too_long}),
             "bad_request", names="too long")
+
+    def test_msg_trunc_on_a_stream_returns_no_bytes(self):
+        """recv with MSG_TRUNC on a TCP handle discards: the size the
+        kernel discarded, and no data (the daemon's buffer was never
+        written; it held another request's bytes)."""
+        self.start()
+        c = self.client()
+        lst = self.open(c, "inet", "stream", bind=inet(DAEMON_V4))
+        ok(c.call("listen", handle=lst, backlog=1))
+        port = ok(c.call("getsockname", handle=lst))["address"]["port"]
+        cli = self.open(c, "inet", "stream")
+        ok(c.call("connect", handle=cli, address=inet(DAEMON_V4, port)))
+        srv = ok(c.call("accept", handle=lst, timeout_ms=2000))["handle"]
+        ok(c.call("send", handle=srv, data=b64(b"x" * 100)))
+        time.sleep(0.1)
+        r = ok(c.call("recv", handle=cli, size=65536, flags=["MSG_TRUNC"],
+                      timeout_ms=2000))
+        self.assertEqual((r["size"], unb64(r["data"])), (100, b""))
+
+    def test_unix_recv_takes_every_fd_off_the_loop(self):
+        """A datagram to a managed unix socket with SO_PASSCRED carrying
+        253 fds (credentials first, then the fds): all are taken and
+        closed off the loop, a lingering TCP socket among them too (those
+        that did not fit were released inside recvmsg, on the loop, which
+        waited out the linger); recvmsg names SCM_CREDENTIALS and cuts the
+        control data at the client's control_size."""
+        self.start()
+        c = self.client()
+        h = ok(c.call("open", domain="unix", type="dgram",
+                      bind={"family": "unix", "unnamed": True}))["handle"]
+        ok(c.call("setsockopt", handle=h, level="SOL_SOCKET",
+                  option="SO_PASSCRED", value=1))
+        name = ok(c.call("getsockname", handle=h))["address"]["abstract"]
+        lst = self.listener()
+
+        def send(fds):
+            # Abstract names are the namespace's: sent from the daemon's.
+            with self.ns.socket(socket.AF_UNIX, socket.SOCK_DGRAM,
+                                peer=False) as tx:
+                # (socket.send_fds drops its address argument)
+                tx.sendmsg([b"hi"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
+                                      struct.pack(f"{len(fds)}i", *[
+                                          f.fileno() for f in fds]))],
+                           0, "\0" + name)
+            for f in fds:
+                f.close()
+
+        nulls = [open(os.devnull) for _ in range(252)]
+        send(nulls + [self.lingering(lst, 5)])
+        start = time.monotonic()
+        r = ok(c.call("recv", handle=h, size=16, timeout_ms=2000))
+        self.assertEqual(unb64(r["data"]), b"hi")
+        self.assertLess(time.monotonic() - start, 2.0, "the loop waited")
+        send([open(os.devnull) for _ in range(253)])
+        r = ok(c.call("recvmsg", handle=h, size=16, control_size=4096,
+                      timeout_ms=2000))
+        by_type = {m["type"]: m for m in r["control"]}
+        self.assertEqual(by_type["SCM_CREDENTIALS"]["uid"], 0)
+        self.assertEqual(by_type["SCM_RIGHTS"]["closed"], 253)
+        self.assertNotIn("MSG_CTRUNC", r["msg_flags"])
+        send([open(os.devnull) for _ in range(10)])
+        r = ok(c.call("recvmsg", handle=h, size=16, control_size=40,
+                      timeout_ms=2000))
+        self.assertEqual([m["type"] for m in r["control"]],
+                         ["SCM_CREDENTIALS"])
+        self.assertIn("MSG_CTRUNC", r["msg_flags"])
 
     def test_unix_addresses_are_not_the_daemons(self):
         """A managed unix socket would bind and connect as the daemon:
@@ -2406,6 +2496,28 @@ class HygieneTests(SocketTestCase):
         self.assertEqual(kind, "bad_request")
         self.assertEqual(count, base, "the sockets were not closed")
         self.assert_pings_went_on(pings, t0, t1, "fds sent back")
+
+    def test_lingering_sockets_sent_to_the_daemon_close_at_once(self):
+        """TCP sockets set to linger 600 s on a full send queue, sent to
+        the daemon with requests (closed there, answered bad_request), do
+        not hold its closer: their closes do not wait (they would have
+        held every closer thread for ten minutes, and every other uid's
+        closes behind them)."""
+        self.start()
+        lst = self.listener()
+        c = self.client()
+        for i in range(20):
+            s = self.lingering(lst, 600)
+            c.send_json({"id": i, "op": "ping"}, fds=[s.fileno()])
+            s.close()                   # the daemon's copy is the last
+            err(c.recv_json(), "bad_request")
+        root = self.root_client()
+        self.assertTrue(wait_until(lambda: ok(root.call("stats"))["daemon"][
+            "sockets_closing"] == 0, timeout=3.0), "closes held")
+        h = self.open(c, "packet", "raw")
+        ok(c.call("close", handle=h))
+        self.assertTrue(wait_until(lambda: ok(root.call("stats"))["daemon"][
+            "sockets_closing"] == 0, timeout=3.0), "a packet close held")
 
     def test_held_passed_sockets_close_quick_in_the_daemon(self):
         """A client that holds a round of passed sockets and then closes
