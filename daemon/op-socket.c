@@ -470,6 +470,7 @@ static int
 connect_op(struct request *req, void *argp)
 {
 	struct handle_args *a = argp;
+	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
 	struct handle *h;
 	socklen_t len = sizeof(int);
 	int err = 0;
@@ -487,9 +488,12 @@ connect_op(struct request *req, void *argp)
 			return request_wait(req, h->fd, EV_WRITE,
 			    a->timeout_ms);
 		}
-	} else if (req->timed_out)
+	} else if (req->timed_out) {
+		/* The attempt ends with the answer: a connection it made
+		 * later would contradict it.  AF_UNSPEC dissolves it. */
+		connect(h->fd, &unspec, sizeof unspec);
 		return op_errno(req, h, "connect", ETIMEDOUT);
-	else if (getsockopt(h->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1 ||
+	} else if (getsockopt(h->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1 ||
 	    err != 0)
 		return op_errno(req, h, "connect", err != 0 ? err : errno);
 	request_set(req, "address", op_sockname(h->fd, true));

@@ -876,6 +876,25 @@ class StreamTests(SocketTestCase):
                    address={"family": "unix", "path": too_long}),
             "bad_request", names="too long")
 
+    def test_a_connect_that_timed_out_stays_undone(self):
+        """A connect answered ETIMEDOUT (the peer's link down, SYNs
+        lost) is abandoned: the link back up, no SYN retry connects it
+        later behind the client's back."""
+        self.start()
+        srv = self.peer_socket(socket.AF_INET, socket.SOCK_STREAM)
+        srv.bind((PEER_V4, 7000))
+        srv.listen(1)
+        self.ns.ip("link", "set", self.ns.peer_ifname, "down", peer=True)
+        c = self.client()
+        h = self.open(c, "inet", "stream")
+        err(c.call("connect", handle=h, address=inet(PEER_V4, 7000),
+                   timeout_ms=300), "ETIMEDOUT")
+        self.ns.ip("link", "set", self.ns.peer_ifname, "up", peer=True)
+        srv.settimeout(2.5)     # past the first SYN retry, at 1 s
+        with self.assertRaises(TimeoutError):
+            srv.accept()
+        err(c.call("getpeername", handle=h), "ENOTCONN")
+
     def test_msg_trunc_on_a_stream_returns_no_bytes(self):
         """recv with MSG_TRUNC on a TCP handle discards: the size the
         kernel discarded, and no data (the daemon's buffer was never
