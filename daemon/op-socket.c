@@ -556,8 +556,9 @@ accept_op(struct request *req, void *argp)
 	    policy_check_quota(req->rule, handles_of_uid(c->d, c->peer.uid),
 	    &req->err) == -1)
 		return OP_FAIL;
+	/* Passed blocking, as open passes one (handles never block). */
 	fd = accept4(h->fd, (struct sockaddr *)&ss, &len,
-	    SOCK_CLOEXEC | SOCK_NONBLOCK);
+	    SOCK_CLOEXEC | (a->pass ? 0 : SOCK_NONBLOCK));
 	if (fd == -1) {
 		if (errno != EAGAIN || req->timed_out || a->timeout_ms == 0)
 			return op_errno(req, h, "accept", errno == EAGAIN &&

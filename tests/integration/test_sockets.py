@@ -808,7 +808,7 @@ class StreamTests(SocketTestCase):
 
     def test_accept_pass_and_server_socket(self):
         """server_socket binds and listens in one op; accept with pass
-        hands over the connected fd."""
+        hands over the connected fd, blocking."""
         self.start()
         c = self.client()
         err(c.call("server_socket", domain="inet", type="stream"),
@@ -830,6 +830,9 @@ class StreamTests(SocketTestCase):
             self.assertEqual(len(fds), 1)
             self.assertEqual((resp["peer"]["host"], resp["peer"]["port"]),
                              peer.getsockname())
+            # Blocking, as open passes one.
+            self.assertFalse(fcntl.fcntl(fds[0], fcntl.F_GETFL) &
+                             os.O_NONBLOCK)
             s = socket.socket(fileno=os.dup(fds[0]))
             s.settimeout(3.0)
             s.sendall(b"over the passed fd")
