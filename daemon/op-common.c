@@ -226,6 +226,41 @@ op_check_spoof(const struct policy_rule *r, const struct handle *h,
 	return 0;
 }
 
+int
+op_check_bind_source(struct request *req, int domain, int type, int ifindex,
+    const struct rs_addr *a)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)&a->ss;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&a->ss;
+	uint8_t hdr[40] = { 0 };
+
+	if (type != SOCK_RAW || !policy_checks_spoof(req->rule) ||
+	    a->ss.ss_family != domain)
+		return 0;
+	/* The source it gives every packet, checked as a header would be:
+	 * an IPv4 header of 20 bytes, an IPv6 one with no next header. */
+	if (domain == AF_INET && a->len >= sizeof *sin &&
+	    sin->sin_addr.s_addr != htonl(INADDR_ANY)) {
+		hdr[0] = 0x45;
+		hdr[3] = 20;
+		memcpy(hdr + 12, &sin->sin_addr, 4);
+		spoof_refresh();
+		return spoof_check(ifindex, SPOOF_L3, ETH_P_IP, hdr, 20,
+		    &req->err);
+	}
+	if (domain == AF_INET6 && a->len >= sizeof *sin6 &&
+	    !IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr)) {
+		hdr[0] = 0x60;
+		hdr[6] = IPPROTO_NONE;
+		memcpy(hdr + 8, &sin6->sin6_addr, 16);
+		spoof_refresh();
+		return spoof_check(sin6->sin6_scope_id != 0 ?
+		    (int)sin6->sin6_scope_id : ifindex, SPOOF_L3, ETH_P_IPV6,
+		    hdr, 40, &req->err);
+	}
+	return 0;
+}
+
 /* The interface a value names must be one the rule allows. */
 static int
 check_option_interface(struct request *req, const struct rs_optval *v)

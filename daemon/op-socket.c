@@ -216,7 +216,8 @@ do_open(struct request *req, struct open_args *a, bool server)
 	if (a->bind.len > 0) {
 		s.bind = &a->bind;
 		if (op_check_address(req, s.domain, s.ifindex, s.bind,
-		    true) == -1)
+		    true) == -1 || op_check_bind_source(req, s.domain, s.type,
+		    s.ifindex, s.bind) == -1)
 			return OP_FAIL;
 	}
 	if (sock_receives(s.domain, s.type)) {
@@ -448,7 +449,8 @@ bind_op(struct request *req, void *argp)
 
 	if ((h = op_handle(req, a->handle)) == NULL ||
 	    op_check_address(req, h->domain, h->ifindex, &a->address,
-	    true) == -1)
+	    true) == -1 || op_check_bind_source(req, h->domain, h->type,
+	    h->ifindex, &a->address) == -1)
 		return OP_FAIL;
 	sll = (const struct sockaddr_ll *)&a->address.ss;
 	if (h->domain == AF_PACKET && a->address.ss.ss_family == AF_PACKET &&

@@ -58,6 +58,11 @@ int		 op_check_frame(const struct policy_rule *r,
 int		 op_set_option(struct request *req, int fd, int domain,
 		     const json_t *level, const json_t *option,
 		     const json_t *value, struct handle_devs *devs);
+/* Under a rule without spoof, a raw IP socket may be bound only to an
+ * address of its interface (0: of the host), as its packets' sources are
+ * checked; 0 or -1 with req->err set. */
+int		 op_check_bind_source(struct request *req, int domain, int type,
+		     int ifindex, const struct rs_addr *a);
 /* getsockname/getpeername as a JSON address (null if none). */
 json_t		*op_sockname(int fd, bool peer);
 /* An errno failure on a handle: "<what> on handle N: strerror". */

@@ -2234,6 +2234,31 @@ class PolicyTests(SocketTestCase):
         ok(c.call("sendto", handle=h, data=header("127.0.0.1", "127.0.0.1"),
                   address=to))
 
+    def test_spoof_off_binds_raw_sockets_to_their_interface(self):
+        """spoof: false: a raw IP socket on veth0 may be bound to veth0's
+        address (or none), not to another interface's: the bound address
+        is the source of every packet it sends, as a header's is (bind and
+        open's bind alike; IPv4 and IPv6)."""
+        self.start_rule({"domains": ["inet", "inet6"], "types": ["raw"],
+                         "protocols": ["*"], "interfaces": ["*"],
+                         "spoof": False})
+        c = self.client()
+        for family, own, other in (("inet", DAEMON_V4, "127.0.0.1"),
+                                   ("inet6", DAEMON_V6, "::1")):
+            with self.subTest(family=family):
+                h = ok(c.call("open", domain=family, type="raw",
+                              protocol="icmp" if family == "inet" else
+                              "ipv6-icmp", ifname="veth0"))["handle"]
+                addr = {"family": family, "host": other}
+                err(c.call("bind", handle=h, address=addr), "denied",
+                    names="spoof")
+                ok(c.call("bind", handle=h,
+                          address={"family": family, "host": own}))
+                err(c.call("open", domain=family, type="raw",
+                           protocol="icmp" if family == "inet" else
+                           "ipv6-icmp", ifname="veth0", bind=addr),
+                    "denied", names="spoof")
+
     def test_spoof_check_follows_the_scope_id(self):
         """An IPv6 header sent to a link-local group goes by the address's
         scope id, ahead of the socket's interface: its source is checked
