@@ -32,12 +32,14 @@
 #define RX_ROUNDS	4		/* batches per wake-up: then others */
 
 /* Room for fds too: a unix socket's sender may attach them, and those
- * that do not fit would be released on this thread (cmsg.h). */
+ * that do not fit would be released on this thread (cmsg.h); and for the
+ * credentials SO_PASSCRED puts ahead of them. */
 struct rx_ctl {
 	union {
 		char		buf[CMSG_SPACE(sizeof(struct timespec)) +
 				    CMSG_SPACE(sizeof(uint32_t)) +
 				    CMSG_SPACE(sizeof(struct tpacket_auxdata)) +
+				    CMSG_SPACE(sizeof(struct ucred)) +
 				    CMSG_FDS_SPACE];
 		struct cmsghdr	align;
 	};
