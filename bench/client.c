@@ -17,6 +17,9 @@ bench_sub_opt(struct bench_sub_opts *o, int ch, const char *arg)
 	case 'B':
 		o->batch = true;
 		return 1;
+	case 'O':
+		o->send_only = true;
+		return 1;
 	case 'p':
 		o->path = arg;
 		return 1;
@@ -48,9 +51,12 @@ bench_subscribe(struct rs_conn *c, const struct bench_sub_opts *o,
 	    protocol, o->ifname);
 	if ((*handle = rs_open_json(c, params)) == -1)
 		errx(1, "open: %s", rs_last_error(c));
-	ch = o->batch ?
-	    rs_subscribe_batch(c, *handle, o->queue_bytes, snaplen) :
-	    rs_subscribe(c, *handle, o->queue_bytes, snaplen);
+	if (o->send_only)
+		ch = rs_subscribe_send(c, *handle, o->batch);
+	else if (o->batch)
+		ch = rs_subscribe_batch(c, *handle, o->queue_bytes, snaplen);
+	else
+		ch = rs_subscribe(c, *handle, o->queue_bytes, snaplen);
 	if (ch == -1)
 		errx(1, "subscribe: %s", rs_last_error(c));
 	return ch;

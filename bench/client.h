@@ -17,8 +17,9 @@ struct bench_sub_opts {
 	const char	*ifname;
 	size_t		 queue_bytes;
 	bool		 batch;
+	bool		 send_only;	/* -O: rs_subscribe_send() */
 };
-#define BENCH_SUB_OPTS	"Bp:i:q:"
+#define BENCH_SUB_OPTS	"BOp:i:q:"
 /* 1 if ch was one of them; 0 if not. */
 int	bench_sub_opt(struct bench_sub_opts *, int ch, const char *arg);
 /* Whether -p and -i were given. */

@@ -36,7 +36,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: tx-client -p socket -i ifname -S srcmac "
-	    "-D dstmac -r run -n count -s size [-B] [-b batch] "
+	    "-D dstmac -r run -n count -s size [-B] [-O] [-b batch] "
 	    "[-q queue_bytes] [-t seconds] [-P protocol]\n");
 	exit(2);
 }

@@ -58,6 +58,17 @@ subscribe(struct rs_conn *c, int h, size_t snaplen)
 	return chan;
 }
 
+/* A channel to send on only (the daemon does not watch the socket). */
+static int
+subscribe_send(struct rs_conn *c, int h)
+{
+	int chan;
+
+	if ((chan = rs_subscribe_send(c, h, 0)) == -1)
+		fprintf(stderr, "rawsockctl: subscribe: %s\n", ctl_why(c));
+	return chan;
+}
+
 /*
  * The 802.1Q tag the kernel took off an Ethernet frame goes back after
  * its addresses, as libpcap does, so the file holds the frame as it was
@@ -373,7 +384,7 @@ ctl_send(const char *path, int argc, char **argv)
 	if ((c = ctl_connect(path)) == NULL)
 		return 1;
 	if ((h = open_packet(c, argv[optind], NULL)) == -1 ||
-	    (chan = subscribe(c, h, 0)) == -1) {
+	    (chan = subscribe_send(c, h)) == -1) {
 		rs_conn_close(c);
 		return 1;
 	}

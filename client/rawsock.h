@@ -176,6 +176,20 @@ int rs_subscribe(struct rs_conn *c, int handle, size_t queue_bytes,
  */
 int rs_subscribe_batch(struct rs_conn *c, int handle, size_t queue_bytes,
     size_t snaplen);
+/**
+ * rs_subscribe_send() - a channel that only sends frames
+ * @c: the connection
+ * @handle: a managed socket
+ * @batch: write batch records (rs_frame_next()'s layout), not one frame
+ *         a message
+ *
+ * Nothing received is streamed: the daemon leaves the socket unwatched
+ * (a watch costs it a wake-up for every frame sent) and puts no ring on
+ * it.  Frames the socket receives meanwhile stay in its buffer.
+ *
+ * Return: the channel fd, or -1.
+ */
+int rs_subscribe_send(struct rs_conn *c, int handle, int batch);
 /** rs_unsubscribe() - end a subscription; the channel reads EOF. */
 int rs_unsubscribe(struct rs_conn *c, int handle);
 

@@ -444,6 +444,14 @@ rs_subscribe_batch(struct rs_conn *c, int handle, size_t queue_bytes,
 }
 
 int
+rs_subscribe_send(struct rs_conn *c, int handle, int batch)
+{
+	return run_fd(c, json_pack("{s:s, s:i, s:s, s:b, s:b}", "op",
+	    "subscribe", "handle", handle, "format", "binary", "batch", batch,
+	    "receive", 0));
+}
+
+int
 rs_unsubscribe(struct rs_conn *c, int handle)
 {
 	return (int)run_int(c, handle_req("unsubscribe", handle), NULL);

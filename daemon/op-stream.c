@@ -26,6 +26,7 @@ struct subscribe_args {
 	long long	 queue_bytes;
 	long long	 snaplen;
 	bool		 batch;
+	bool		 receive;
 };
 
 static const struct rs_param subscribe_params[] = {
@@ -39,6 +40,8 @@ static const struct rs_param subscribe_params[] = {
 	    0, 0, SNAPLEN_MAX },
 	{ "batch", RS_P_BOOL, offsetof(struct subscribe_args, batch), 0, 0,
 	    0, 0, 0 },
+	{ "receive", RS_P_BOOL, offsetof(struct subscribe_args, receive), 0,
+	    0, 1, 0, 0 },
 	RS_PARAM_END
 };
 
@@ -68,8 +71,8 @@ want_ring(struct request *req, struct handle *h, struct stream_opts *o)
 			    h->id, strerror(err));
 		return OP_OK;
 	}
-	if (!o->batch || h->domain != AF_PACKET || h->stream != NULL ||
-	    !stream_supported(h))
+	if (!o->batch || !o->receive || h->domain != AF_PACKET ||
+	    h->stream != NULL || !stream_supported(h))
 		return OP_OK;
 	if ((j = ring_setup(h->fd, o->queue_bytes / 2,
 	    req->conn->peer.uid)) == NULL) {
@@ -87,7 +90,7 @@ subscribe(struct request *req, void *argp)
 {
 	struct subscribe_args *a = argp;
 	struct stream_opts o = { .snaplen = (size_t)a->snaplen,
-	    .batch = a->batch };
+	    .batch = a->batch, .receive = a->receive };
 	long long max = req->rule != NULL ? req->rule->allow.max_queue_bytes :
 	    0;
 	struct handle *h;
@@ -105,6 +108,9 @@ subscribe(struct request *req, void *argp)
 	if (a->batch && o.format != STREAM_BINARY)
 		return rs_error_set(&req->err, RS_E_BAD_REQUEST, 0,
 		    "batch: only binary channels carry batches");
+	if (!a->receive && o.format != STREAM_BINARY)
+		return rs_error_set(&req->err, RS_E_BAD_REQUEST, 0,
+		    "receive: only a binary channel sends");
 	/* The policy caps the queue; asking for more gets the cap. */
 	o.queue_bytes = (size_t)(a->queue_bytes == 0 || a->queue_bytes > max ?
 	    max : a->queue_bytes);

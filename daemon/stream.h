@@ -24,6 +24,7 @@ struct stream_opts {
 	size_t			queue_bytes;	/* already capped by policy */
 	size_t			snaplen;	/* 0: whole frames */
 	bool			batch;		/* several frames a message */
+	bool			receive;	/* false: the channel only sends */
 	struct ring		*ring;		/* batch: made for it, or NULL */
 };
 

@@ -181,6 +181,8 @@ rs_params_decode(const json_t *obj, const struct rs_param *table, void *args,
 			*(long long *)FIELD(args, p) = p->def;
 		else if (p->type == RS_P_CONST || p->type == RS_P_FLAGS)
 			*(long *)FIELD(args, p) = (long)p->def;
+		else if (p->type == RS_P_BOOL)
+			*(bool *)FIELD(args, p) = p->def != 0;
 		else if (p->type == RS_P_TRIBOOL)
 			*(int *)FIELD(args, p) = -1;
 		if ((p->flags & RS_PF_REQUIRED) && !is_present(p, obj))

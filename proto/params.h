@@ -37,7 +37,8 @@ struct rs_param {
 	size_t		 offset;
 	unsigned	 flags;
 	unsigned	 groups;	/* RS_P_CONST / RS_P_FLAGS */
-	long long	 def;		/* RS_P_INT / RS_P_CONST default */
+	long long	 def;		/* RS_P_INT / RS_P_CONST / RS_P_BOOL
+					 * default */
 	long long	 min, max;	/* RS_P_INT bounds */
 };
 

@@ -617,6 +617,43 @@ class SendTests(StreamTestCase):
         self.assertEqual(stats["bytes_out"], sum(map(len, frames)), stats)
         self.assertEqual(stats["tx_rejected"], 0, stats)
 
+    def test_a_send_only_channel(self):
+        """receive: false: frames written reach the peer, in order, and
+        nothing received is streamed (the frames stay in the socket's
+        buffer, for recv once unsubscribed); no JSON subscription can be
+        send-only."""
+        self.start()
+        c = self.client()
+        h = self.open_packet(c)
+        resp, chan = self.subscribe(c, h, receive=False)
+        cap = self.peer_capture()
+        peer = self.peer_sender()
+        inbound = [self.to_daemon(i, 100) for i in range(5)]
+        for f in inbound:
+            peer.send(f)
+        frames = [self.to_peer(i, 60 + 7 * i) for i in range(100)]
+        for f in frames:
+            chan.send(message(f))
+        wait_until(lambda: len(cap.tagged()) >= len(frames), timeout=5.0,
+                   interval=0.05)
+        got = [f for _, f in cap.finish(idle=0.2) if frame_seq(f) is not None]
+        self.assertEqual(got, frames)
+        self.assertEqual([m for m in read_messages(chan, timeout=0.5)
+                          if frame_seq(m["frame"]) is not None], [])
+        ok(c.call("unsubscribe", handle=h))
+        seen = []
+        for _ in range(50):
+            r = c.call("recv", handle=h, size=2048)
+            if not r["ok"]:
+                break
+            f = base64.b64decode(r["data"])
+            if frame_seq(f) is not None and f[:6] == self.dmac:
+                seen.append(f)
+        self.assertEqual(seen, inbound)
+        h2 = self.open_packet(c)
+        err(c.call("subscribe", handle=h2, format="json", receive=False),
+            "bad_request", names="receive")
+
     def test_bad_frames_are_refused_and_counted(self):
         """A spoofed source MAC, a spoofed source IP, a disallowed
         ethertype, a frame of MTU+19 bytes and malformed headers are each
