@@ -84,6 +84,8 @@ attach_op(struct request *req, void *argp)
 		return op_errno(req, h, "attach filter", -r);
 	}
 	h->filter_locked = a->lock;
+	/* What was queued before did not pass it: gone, as libpcap does. */
+	sock_drain(h->fd);
 	request_set(req, "instructions", json_integer(both.len));
 	filter_free(&both);
 	return OP_OK;

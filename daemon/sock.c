@@ -161,8 +161,8 @@ sock_bind(int fd, const struct rs_addr *a, struct rs_error *e)
 	return rs_error_errno(e, errno, "bind");
 }
 
-static void
-drain(int fd)
+void
+sock_drain(int fd)
 {
 	char byte;
 	int i;
@@ -192,6 +192,6 @@ sock_finish(int fd, const struct sock_setup *s, struct rs_error *e)
 	 * filter; a packet socket had no protocol until the bind above, and
 	 * every frame since then passed its filter. */
 	if (s->domain != AF_PACKET && sock_receives(s->domain, s->type))
-		drain(fd);
+		sock_drain(fd);
 	return 0;
 }

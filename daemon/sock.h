@@ -57,5 +57,7 @@ int	 sock_bind(int fd, const struct rs_addr *a, struct rs_error *e);
 /* Step 2, after any options: bind to interface/address; drain an IP raw
  * socket. */
 int	 sock_finish(int fd, const struct sock_setup *s, struct rs_error *e);
+/* Discard what fd has queued to read (bounded). */
+void	 sock_drain(int fd);
 
 #endif

@@ -1866,16 +1866,19 @@ class FilterTests(SocketTestCase):
             peer.sendto(p, (DAEMON_V4, dport))
 
     def test_attach_detach_lock(self):
-        """A pcap filter keeps non-matching frames away, detach lets them
-        in again, and a locked filter cannot be detached (EPERM)."""
+        """A pcap filter keeps non-matching frames away, those queued
+        before it too (discarded, as libpcap does), detach lets them in
+        again, and a locked filter cannot be detached (EPERM)."""
         self.start()
         c = self.client()
         h = self.open_packet(c)
+        peer = self.peer_udp()
+        self.send_udp(peer, 8888, [b"queued%d" % i for i in range(3)])
+        time.sleep(0.1)
         resp = ok(c.call("attach_filter", handle=h,
                          filter="udp dst port 7777"))
         self.assertIsInstance(resp["instructions"], int)
         self.assertGreater(resp["instructions"], 1)
-        peer = self.peer_udp()
         for i in range(5):
             self.send_udp(peer, 8888, [b"other%d" % i])
             self.send_udp(peer, 7777, [b"match%d" % i])
