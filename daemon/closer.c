@@ -27,9 +27,11 @@
  * An fd a client sent (closer_close_received) may be anything, and its
  * close may wait as long as the sender likes (a file on its own FUSE
  * mount, a TCP socket lingering on a full queue: sockets get no linger
- * first).  At most CLOSER_RECEIVED_UID of one uid's run at once, so the
- * others' closes always have threads, and they count against that uid
- * only (closer_pending_made() leaves them out).
+ * first); so may the close of any unix socket, which releases the fds
+ * still queued in it.  Of those at most CLOSER_RECEIVED_UID of one uid's
+ * and CLOSER_RECEIVED of all run at once, so the daemon's own closes and
+ * jobs always have threads; they count against their uid only
+ * (closer_pending_made() leaves them out).
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -58,6 +60,7 @@
 #define CLOSER_JOBS		8
 #define CLOSER_JOBS_UID		2
 #define CLOSER_RECEIVED_UID	2
+#define CLOSER_RECEIVED		(CLOSER_THREADS - CLOSER_JOBS - 2)
 
 /* A job, or an fd to close when fn is NULL. */
 struct item {
@@ -121,17 +124,21 @@ run_item(const struct item *it)
 }
 
 /* The newest close a thread may take, as an index into closes.items, or
- * -1: one of a uid with CLOSER_RECEIVED_UID received closes running
- * waits.  With lock held. */
+ * -1: a received one waits while CLOSER_RECEIVED run, or
+ * CLOSER_RECEIVED_UID of its uid's.  With lock held. */
 static ssize_t
 next_close(void)
 {
 	size_t i;
-	int t, of_uid;
+	int t, of_uid, all = 0;
 
+	for (t = 0; t < nthreads; t++)
+		all += threads[t].received;
 	for (i = closes.tail; i-- > 0;) {
 		if (!closes.items[i].received)
 			return (ssize_t)i;
+		if (all >= CLOSER_RECEIVED)
+			continue;
 		for (t = of_uid = 0; t < nthreads; t++) {
 			if (threads[t].received &&
 			    threads[t].uid == closes.items[i].uid)
@@ -466,10 +473,22 @@ closer_close(int fd)
 	close_charged(fd, NULL, false);
 }
 
+/* A unix socket's close releases what is queued in it, fds its peer
+ * sent among them: as slow as theirs. */
+static bool
+is_unix(int fd)
+{
+	int domain;
+	socklen_t len = sizeof domain;
+
+	return getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 &&
+	    domain == AF_UNIX;
+}
+
 void
 closer_close_for(int fd, uid_t uid)
 {
-	close_charged(fd, &uid, false);
+	close_charged(fd, &uid, is_unix(fd));
 }
 
 void

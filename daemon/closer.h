@@ -19,7 +19,8 @@ void	closer_stop(void);
 /* Hand fd over; it is closed soon, off the loop thread.  Never blocks on
  * the close itself.  Closes inline when the thread is not running. */
 void	closer_close(int fd);
-/* closer_close for a socket a client had: counted as that uid's. */
+/* closer_close for a socket a client had: counted as that uid's (and a
+ * unix socket's as closer_close_received's: its queue may hold fds). */
 void	closer_close_for(int fd, uid_t uid);
 /* closer_close_for an fd uid sent (any kind, its close as slow as the
  * sender likes): at most two of a uid's run at once. */

@@ -158,9 +158,8 @@ conn_close(struct conn *c, const char *why)
 	event_free(c->ev_read);
 	event_free(c->ev_write);
 	c->ev_read = c->ev_write = NULL;
-	/* Datagrams still queued may carry fds (cmsg.h): released with it,
-	 * as slow to close as those it received. */
-	closer_close_received(c->fd, c->peer.uid);
+	/* Datagrams still queued may carry fds (cmsg.h). */
+	closer_close_for(c->fd, c->peer.uid);
 	c->fd = -1;
 	TAILQ_REMOVE(&d->conns, c, entry);
 	d->nconns--;

@@ -254,9 +254,10 @@ op_check_bind_source(struct request *req, int domain, int type, int ifindex,
 		hdr[6] = IPPROTO_NONE;
 		memcpy(hdr + 8, &sin6->sin6_addr, 16);
 		spoof_refresh();
-		return spoof_check(sin6->sin6_scope_id != 0 ?
-		    (int)sin6->sin6_scope_id : ifindex, SPOOF_L3, ETH_P_IPV6,
-		    hdr, 40, &req->err);
+		/* The kernel heeds a scope id on scoped addresses only. */
+		return spoof_check(sin6->sin6_scope_id != 0 &&
+		    scoped(&sin6->sin6_addr) ? (int)sin6->sin6_scope_id :
+		    ifindex, SPOOF_L3, ETH_P_IPV6, hdr, 40, &req->err);
 	}
 	return 0;
 }

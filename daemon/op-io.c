@@ -404,8 +404,10 @@ do_recv(struct request *req, struct io_args *a, bool msgop, bool from)
 	}
 	h->stats.frames_in++;
 	h->stats.bytes_in += (uint64_t)n;
-	/* MSG_TRUNC on a stream discards: n bytes gone, none copied. */
-	copied = h->type == SOCK_STREAM && (a->flags & MSG_TRUNC) ? 0 :
+	/* MSG_TRUNC on TCP discards: n bytes gone, none copied (a unix
+	 * stream ignores the flag). */
+	copied = h->type == SOCK_STREAM && h->domain != AF_UNIX &&
+	    (a->flags & MSG_TRUNC) ? 0 :
 	    (size_t)n < (size_t)a->size ? (size_t)n : (size_t)a->size;
 	request_set(req, "data", rs_base64_json(buf, copied));
 	request_set(req, "size", json_integer(n));

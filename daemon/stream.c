@@ -189,7 +189,7 @@ stream_free(struct stream *s)
 		event_free(s->ev_down);
 	/* Messages still queued on the channel may carry fds (cmsg.h). */
 	if (s->chan != -1)
-		closer_close_received(s->chan, s->h->conn->peer.uid);
+		closer_close_for(s->chan, s->h->conn->peer.uid);
 	take_ring_off(s->h, s->ring);
 	stream_tx_free(s);
 	free(s);
@@ -456,13 +456,17 @@ stream_sync_drops(struct handle *h)
 	struct stream *s = h->stream;
 	uint32_t total;
 
-	if (s != NULL && s->ring != NULL) {
+	/* A send-only subscription reads nothing: its socket's drops are
+	 * none of its own. */
+	if (s == NULL || s->ev_rx == NULL)
+		return;
+	if (s->ring != NULL) {
 		stream_ring_drops(s);
 		return;
 	}
 	/* SO_RXQ_OVFL only comes with a frame: drops after the last frame
 	 * read would go uncounted until the next one. */
-	if (s != NULL && socket_drops(h->fd, &total) == 0)
+	if (socket_drops(h->fd, &total) == 0)
 		stream_kernel_total(s, total);
 }
 

@@ -488,6 +488,20 @@ class SocketTestCase(DaemonTestCase):
                      struct.pack("ii", 1, seconds))
         return s
 
+    def send_fds_to(self, name, fds):
+        """A datagram "hi" carrying fds (closed here after) to an abstract
+        unix name, from the daemon's namespace (abstract names are the
+        namespace's)."""
+        with self.ns.socket(socket.AF_UNIX, socket.SOCK_DGRAM,
+                            peer=False) as tx:
+            # (socket.send_fds drops its address argument)
+            tx.sendmsg([b"hi"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
+                                  struct.pack(f"{len(fds)}i",
+                                              *[f.fileno() for f in fds]))],
+                       0, "\0" + name)
+        for f in fds:
+            f.close()
+
     def root_client(self, timeout=5.0):
         c = Client(self.path, timeout=timeout)
         self.addCleanup(c.close)
@@ -901,7 +915,8 @@ class StreamTests(SocketTestCase):
     def test_msg_trunc_on_a_stream_returns_no_bytes(self):
         """recv with MSG_TRUNC on a TCP handle discards: the size the
         kernel discarded, and no data (the daemon's buffer was never
-        written; it held another request's bytes)."""
+        written; it held another request's bytes); on a unix stream the
+        flag is ignored and the bytes come."""
         self.start()
         c = self.client()
         lst = self.open(c, "inet", "stream", bind=inet(DAEMON_V4))
@@ -915,6 +930,18 @@ class StreamTests(SocketTestCase):
         r = ok(c.call("recv", handle=cli, size=65536, flags=["MSG_TRUNC"],
                       timeout_ms=2000))
         self.assertEqual((r["size"], unb64(r["data"])), (100, b""))
+        # A unix stream ignores the flag: the bytes are read, not lost.
+        lst = ok(c.call("server_socket", domain="unix", type="stream",
+                        bind={"family": "unix", "unnamed": True}))["handle"]
+        name = ok(c.call("getsockname", handle=lst))["address"]
+        cli = self.open(c, "unix", "stream")
+        ok(c.call("connect", handle=cli, address=name))
+        srv = ok(c.call("accept", handle=lst, timeout_ms=2000))["handle"]
+        ok(c.call("send", handle=srv, data=b64(b"hello world")))
+        time.sleep(0.1)
+        r = ok(c.call("recv", handle=cli, size=5, flags=["MSG_TRUNC"],
+                      timeout_ms=2000))
+        self.assertEqual(unb64(r["data"]), b"hello")
 
     def test_unix_recv_takes_every_fd_off_the_loop(self):
         """A datagram to a managed unix socket with SO_PASSCRED carrying
@@ -933,16 +960,7 @@ class StreamTests(SocketTestCase):
         lst = self.listener()
 
         def send(fds):
-            # Abstract names are the namespace's: sent from the daemon's.
-            with self.ns.socket(socket.AF_UNIX, socket.SOCK_DGRAM,
-                                peer=False) as tx:
-                # (socket.send_fds drops its address argument)
-                tx.sendmsg([b"hi"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
-                                      struct.pack(f"{len(fds)}i", *[
-                                          f.fileno() for f in fds]))],
-                           0, "\0" + name)
-            for f in fds:
-                f.close()
+            self.send_fds_to(name, fds)
 
         nulls = [open(os.devnull) for _ in range(252)]
         send(nulls + [self.lingering(lst, 5)])
@@ -2261,6 +2279,14 @@ class PolicyTests(SocketTestCase):
                            protocol="icmp" if family == "inet" else
                            "ipv6-icmp", ifname="veth0", bind=addr),
                     "denied", names="spoof")
+        # A scope id names nothing for a global address: lo's global
+        # address is still not veth0's.
+        self.ns.ip("addr", "add", "2001:db8:5::5/128", "dev", "lo")
+        h = ok(c.call("open", domain="inet6", type="raw",
+                      protocol="ipv6-icmp", ifname="veth0"))["handle"]
+        err(c.call("bind", handle=h, address={
+            "family": "inet6", "host": "2001:db8:5::5", "scope_id": 1}),
+            "denied", names="spoof")
 
     def test_spoof_check_follows_the_scope_id(self):
         """An IPv6 header sent to a link-local group goes by the address's
@@ -2568,6 +2594,30 @@ class HygieneTests(SocketTestCase):
         ok(c.call("close", handle=h))
         self.assertTrue(wait_until(lambda: ok(root.call("stats"))["daemon"][
             "sockets_closing"] == 0, timeout=3.0), "a packet close held")
+
+    def test_unix_handles_holding_lingering_fds_do_not_hold_the_closer(self):
+        """Closing a managed unix socket releases the fds queued in it: a
+        TCP socket lingering on a full queue among them makes that close
+        wait.  Twenty such closes leave threads for the daemon's own: a
+        packet socket closed after them is closed at once (they held all
+        sixteen threads, and every other close behind them)."""
+        self.start()
+        lst = self.listener()
+        c = self.client()
+        root = self.root_client()
+        for _ in range(20):
+            h = ok(c.call("open", domain="unix", type="dgram",
+                          bind={"family": "unix", "unnamed": True}))[
+                "handle"]
+            name = ok(c.call("getsockname", handle=h))["address"][
+                "abstract"]
+            self.send_fds_to(name, [self.lingering(lst, 3)])
+            ok(c.call("close", handle=h))
+        held = ok(root.call("stats"))["daemon"]["sockets_closing"]
+        h = self.open(c, "packet", "raw")
+        ok(c.call("close", handle=h))
+        self.assertTrue(wait_until(lambda: ok(root.call("stats"))["daemon"][
+            "sockets_closing"] <= held, timeout=1.5), "a packet close held")
 
     def test_held_passed_sockets_close_quick_in_the_daemon(self):
         """A client that holds a round of passed sockets and then closes

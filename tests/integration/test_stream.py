@@ -640,11 +640,19 @@ class SendTests(StreamTestCase):
         self.assertEqual(got, frames)
         self.assertEqual([m for m in read_messages(chan, timeout=0.5)
                           if frame_seq(m["frame"]) is not None], [])
+        # Past what its buffer holds: the socket's drops, not the
+        # subscription's, which reads nothing.
+        for i in range(2000):
+            peer.send(self.to_daemon(1000 + i, 100))
+        time.sleep(0.2)
+        stats = self.handle_stats(c, h)
+        self.assertEqual((stats["drops_kernel"], stats["drops_queue"]),
+                         (0, 0), stats)
         ok(c.call("unsubscribe", handle=h))
         seen = []
-        for _ in range(50):
+        for _ in range(3000):
             r = c.call("recv", handle=h, size=2048)
-            if not r["ok"]:
+            if not r["ok"] or len(seen) == len(inbound):
                 break
             f = base64.b64decode(r["data"])
             if frame_seq(f) is not None and f[:6] == self.dmac:
