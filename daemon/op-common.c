@@ -6,13 +6,13 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 
+#include "bytes.h"
 #include "conn.h"
 #include "envelope.h"
 #include "ifctl.h"
@@ -494,15 +494,13 @@ int
 op_set_name(json_t *o, const char *name)
 {
 	char hex[2 * IF_NAMESIZE + 1];
-	size_t i;
 
 	if (o == NULL)
 		return -1;
 	if (json_object_set_new(o, "name", json_string(name)) == 0)
 		return 0;
-	for (i = 0; name[i] != '\0' && i < IF_NAMESIZE; i++)
-		snprintf(hex + 2 * i, 3, "%02x", (unsigned char)name[i]);
-	hex[2 * i] = '\0';
+	rs_hex_format((const uint8_t *)name, strnlen(name, IF_NAMESIZE), '\0',
+	    hex);
 	if (json_object_set_new(o, "name", json_null()) == -1 ||
 	    json_object_set_new(o, "name_hex", json_string(hex)) == -1)
 		return -1;

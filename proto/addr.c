@@ -115,22 +115,6 @@ parse_uint(const char *s, uint32_t max, uint32_t *out)
 	return 0;
 }
 
-/* p[0..n) as hex pairs, separated by sep unless it is '\0'. */
-static void
-format_hex(const uint8_t *p, size_t n, char sep, char *dst)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (i > 0 && sep != '\0')
-			*dst++ = sep;
-		*dst++ = digits[p[i] >> 4];
-		*dst++ = digits[p[i] & 0xf];
-	}
-	*dst = '\0';
-}
-
 /*
  * Unix names as text carry "\\" and "\xNN" escapes.  Writes at most size
  * bytes but counts them all in *n, so *n > size means too long.
@@ -171,7 +155,7 @@ escape(const uint8_t *p, size_t n, char *dst)
 		else {
 			*dst++ = '\\';
 			*dst++ = 'x';
-			format_hex(&p[i], 1, '\0', dst);
+			rs_hex_format(&p[i], 1, '\0', dst);
 			dst += 2;
 		}
 	}
@@ -955,7 +939,7 @@ enc_unix(const struct view *v)
 	if (s != NULL)
 		return json_pack("{s:s, s:o}", "family", "unix",
 		    unix_keys[abstract].key, s);
-	format_hex(name, n, '\0', hex);
+	rs_hex_format(name, n, '\0', hex);
 	return json_pack("{s:s, s:s}", "family", "unix",
 	    unix_keys[abstract + 2].key, hex);
 }
@@ -968,7 +952,7 @@ enc_packet(const struct view *v)
 	const uint8_t *addr;
 	size_t halen = view_halen(v, &addr);
 
-	format_hex(addr, halen, ':', mac);
+	rs_hex_format(addr, halen, ':', mac);
 	return json_pack("{s:s, s:i, s:o, s:i, s:i, s:i, s:s}",
 	    "family", "packet", "ifindex", v->u.ll.sll_ifindex,
 	    "ifname", ifname != NULL ? json_string(ifname) : json_null(),

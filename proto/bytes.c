@@ -114,3 +114,18 @@ rs_base64_json(const void *p, size_t n)
 	free(buf);
 	return v;
 }
+
+void
+rs_hex_format(const uint8_t *p, size_t n, char sep, char *dst)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (i > 0 && sep != '\0')
+			*dst++ = sep;
+		*dst++ = digits[p[i] >> 4];
+		*dst++ = digits[p[i] & 0xf];
+	}
+	*dst = '\0';
+}
